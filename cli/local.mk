@@ -1,0 +1,9 @@
+# The dapt program: main() and the non-interactive subcommands.
+bin_PROGRAMS += dapt
+dapt_SOURCES = \
+	%reldir%/cli.h \
+	%reldir%/main.c \
+	%reldir%/cmd-validate.c \
+	%reldir%/cmd-graph.c
+dapt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS)
+dapt_LDADD = libdapt-core.la $(JANSSON_LIBS)

@@ -1,0 +1,25 @@
+# libdapt: the engine.  Built once as a convenience library (all symbols,
+# for the dapt program and the unit tests) and wrapped as the installed
+# shared libdapt, which exports only the public dapt_* API.
+
+noinst_LTLIBRARIES = libdapt-core.la
+libdapt_core_la_SOURCES = \
+	%reldir%/engine.h \
+	%reldir%/xmalloc.c \
+	%reldir%/strbuf.c \
+	%reldir%/suggest.c \
+	%reldir%/diag.c \
+	%reldir%/ynode.c \
+	%reldir%/units.c \
+	%reldir%/resource.c \
+	%reldir%/workflow.c \
+	%reldir%/config.c \
+	%reldir%/trigger.c \
+	%reldir%/graph.c
+libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
+libdapt_core_la_LIBADD = $(YAML_LIBS) $(JANSSON_LIBS) -lm
+
+lib_LTLIBRARIES += libdapt.la
+libdapt_la_SOURCES =
+libdapt_la_LIBADD = libdapt-core.la
+libdapt_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^dapt_'

@@ -1,0 +1,24 @@
+# lib.sh - TAP helpers for the shell tests of the dapt command line.
+# Usage: . "$top_srcdir/tests/cli/lib.sh"; plan N? no: tests call ok/not_ok
+# and finish with `done_testing`.
+set -u
+tap_n=0
+tap_failed=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/dapt-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$HOME" 2>/dev/null || true
+
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+# check DESCRIPTION COMMAND...: passes when COMMAND exits 0
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# expect_exit CODE DESCRIPTION COMMAND...: runs COMMAND, output in $TMP/out, $TMP/err
+expect_exit() {
+    want=$1 d=$2; shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"; got=$?
+    if [ "$got" -eq "$want" ]; then ok "$d"; else
+        not_ok "$d (exit $got, wanted $want)"; sed 's/^/# /' "$TMP/err" | head -20; fi
+}
+# contains FILE TEXT DESCRIPTION
+contains() { if grep -qF -- "$2" "$1"; then ok "$3"; else not_ok "$3"; echo "# '$2' not in:"; sed 's/^/# /' "$1" | head -20; fi; }
+done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }

@@ -1,0 +1,24 @@
+# Tests: cmocka unit tests (one group per binary, TAP), CLI tests in shell
+# (TAP too, through tests/cli/lib.sh).  Every test gets a private HOME,
+# cache and config, and a fixed TZ and locale.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TESTS_ENVIRONMENT = \
+	export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	DAPT='$(abs_top_builddir)/dapt' DOT='$(DOT)' \
+	HOME='$(abs_top_builddir)/tests/home' \
+	XDG_CACHE_HOME='$(abs_top_builddir)/tests/home/.cache' \
+	XDG_CONFIG_HOME='$(abs_top_builddir)/tests/home/.config' \
+	XDG_DATA_HOME='$(abs_top_builddir)/tests/home/.local/share' \
+	CMOCKA_MESSAGE_OUTPUT=TAP;
+
+UNIT_INCLUDES = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
+	$(CMOCKA_CFLAGS) -DTESTS_SRCDIR='"$(abs_top_srcdir)/tests"'
+UNIT_LIBS = libdapt-core.la $(CMOCKA_LIBS) $(JANSSON_LIBS)
+
+EXTRA_DIST += %reldir%/cli/lib.sh %reldir%/data
+
+# Each area of the tests keeps its list in its own fragment.
+include %reldir%/unit.mk
+include %reldir%/graph.mk
+include %reldir%/fuzz.mk
