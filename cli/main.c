@@ -1,1 +1,149 @@
-int main(void){return 0;}
+/* main.c - the dapt program: the command table, --help and --version. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int cmd_help(int argc, char **argv);
+
+/* Every command, once: adding a command is adding a row. */
+static const cli_command cli_commands[] = {
+    {
+        .name = "validate",
+        .run = cmd_validate,
+        .usage = "validate [--json] FILE...",
+        .summary = "check workflow, config and trigger files; errors as FILE:LINE:COL",
+        .help = "Loads every document of each FILE (workflows, configs, trigger rules) and\n"
+                "reports every problem in one pass, sorted by position, as\n"
+                "  FILE:LINE:COL: error: MESSAGE\n"
+                "(warnings and notes likewise) on standard error.\n"
+                "\n"
+                "  --json   print the diagnostics on standard output as a JSON array of\n"
+                "           {file, line, column, severity, message}\n"
+                "\n"
+                "Exit status: 0 when every file is valid (warnings allowed), 1 when any\n"
+                "has an error, 2 on a usage error.\n",
+    },
+    {
+        .name = "graph",
+        .run = cmd_graph,
+        .usage = "graph [--format ascii|dot] FILE",
+        .summary = "draw the stage graph of a workflow (ASCII, or Graphviz DOT)",
+        .help = "Draws the DAG of the workflow in FILE.  The ASCII drawing lists the stages\n"
+                "in a stable topological order with their dependency lanes on the left;\n"
+                "parameterized stages are marked [map].  --format dot writes Graphviz DOT\n"
+                "for `dot -Tsvg`.\n"
+                "\n"
+                "Exit status: 0 when drawn, 1 when the file has errors, 2 on a usage error.\n",
+    },
+    {
+        .name = "help",
+        .run = cmd_help,
+        .usage = "help [COMMAND]",
+        .summary = "show help for dapt or for one command",
+        .help = "Without COMMAND, lists the commands; with it, shows that command's help.\n",
+    },
+};
+#define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
+
+const cli_command *cli_find(const char *name)
+{
+    for (size_t i = 0; i < CLI_COMMAND_COUNT; i++) {
+        if (strcmp(cli_commands[i].name, name) == 0)
+            return &cli_commands[i];
+    }
+    return NULL;
+}
+
+int cli_usage(const cli_command *cmd, const char *fmt, ...)
+{
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("dapt: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+    }
+    fprintf(stderr, "usage: dapt %s\n", cmd->usage);
+    fprintf(stderr, "Try 'dapt help %s' for more.\n", cmd->name);
+    return CLI_USAGE;
+}
+
+void cli_print_diags(FILE *out, dapt_diags *diags)
+{
+    dapt_diags_sort(diags);
+    for (size_t i = 0; i < diags->count; i++) {
+        char *line = dapt_diag_format(&diags->items[i]);
+        fprintf(out, "%s\n", line);
+        free(line);
+    }
+}
+
+static void cli_print_help(FILE *out)
+{
+    fprintf(out,
+            "dapt %s - a terminal workflow studio\n"
+            "\n"
+            "usage: dapt [--version] [--help] COMMAND [ARGS]\n"
+            "\n"
+            "Commands:\n",
+            dapt_version());
+    for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
+        fprintf(out, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
+    fprintf(out, "\nRun 'dapt help COMMAND' for the details of one command.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        cli_print_help(stdout);
+        return CLI_OK;
+    }
+    if (argc > 2)
+        return cli_usage(cli_find("help"), "too many arguments");
+    const cli_command *cmd = cli_find(argv[1]);
+    if (cmd == NULL) {
+        fprintf(stderr, "dapt: no command '%s'; run 'dapt --help' for the list\n", argv[1]);
+        return CLI_USAGE;
+    }
+    printf("usage: dapt %s\n\n%s\n%s", cmd->usage, cmd->summary, cmd->help);
+    return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        /* The studio arrives with its own issue; until then say what to do. */
+        cli_print_help(stderr);
+        return CLI_USAGE;
+    }
+    const char *arg = argv[1];
+    if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0) {
+        printf("dapt %s\n", dapt_version());
+        return CLI_OK;
+    }
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+        cli_print_help(stdout);
+        return CLI_OK;
+    }
+    const cli_command *cmd = cli_find(arg);
+    if (cmd == NULL) {
+        fprintf(stderr, "dapt: '%s' is not a command; run 'dapt --help' for the list\n", arg);
+        return CLI_USAGE;
+    }
+    /* `dapt validate --help` is the same as `dapt help validate`. */
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            char *help_argv[] = {(char *)"help", (char *)cmd->name, NULL};
+            return cmd_help(2, help_argv);
+        }
+    }
+    return cmd->run(argc - 1, argv + 1);
+}

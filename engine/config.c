@@ -1,1 +1,136 @@
-/* placeholder: being written */
+/* config.c - `kind: config`: data delivered to the runs of the resources
+ * its selector matches (by name, or by any one annotation). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+static const struct selector_def {
+    const char *name;
+    dapt_selector_type type;
+} selector_defs[] = {
+    {"name", DAPT_SELECTOR_NAME},
+    {"annotation", DAPT_SELECTOR_ANNOTATION},
+};
+#define SELECTOR_COUNT (sizeof selector_defs / sizeof selector_defs[0])
+
+static const char *const config_spec_keys[] = {"selector", "data"};
+static const char *const selector_keys[] = {"type", "value", "kind"};
+
+static int config_selector_type(load_ctx *lc, const ynode *t, dapt_selector_type *out)
+{
+    char *text = NULL;
+    *out = DAPT_SELECTOR_NAME; /* Flowdapt's default */
+    if (t == NULL || ynode_is_null(t))
+        return 0;
+    if (load_string(lc, t, "selector.type", &text) < 0)
+        return -1;
+    for (size_t i = 0; i < SELECTOR_COUNT; i++) {
+        if (strcmp(text, selector_defs[i].name) == 0) {
+            *out = selector_defs[i].type;
+            free(text);
+            return 0;
+        }
+    }
+    const char *names[SELECTOR_COUNT];
+    for (size_t i = 0; i < SELECTOR_COUNT; i++)
+        names[i] = selector_defs[i].name;
+    const char *near = suggest_closest(text, names, SELECTOR_COUNT);
+    load_error(lc, t->pos, "unknown selector type `%s`; expected `name` or `annotation`%s%s%s",
+               text, near ? " (did you mean `" : "", near ? near : "", near ? "`?)" : "");
+    free(text);
+    return -1;
+}
+
+static void config_load_selector(load_ctx *lc, dapt_config *cfg, const ynode *sel)
+{
+    if (sel->type != YNODE_MAP) {
+        load_error(lc, sel->pos, "`selector` must be a mapping with `type` and `value`, not %s",
+                   ynode_describe(sel));
+        return;
+    }
+    load_unknown_keys(lc, sel, "`selector`", selector_keys,
+                      sizeof selector_keys / sizeof selector_keys[0]);
+    config_selector_type(lc, ynode_get(sel, "type"), &cfg->selector_type);
+    const ynode *v = ynode_get(sel, "value");
+    if (v == NULL || ynode_is_null(v)) {
+        load_error(lc, sel->pos, "`selector` has no `value`: give a resource name, or a mapping "
+                                 "of annotations");
+    } else if (cfg->selector_type == DAPT_SELECTOR_NAME) {
+        char *name = NULL;
+        if (load_string(lc, v, "selector.value", &name) == 0) {
+            cfg->selector_value = json_string(name);
+            free(name);
+        }
+    } else if (cfg->selector_type == DAPT_SELECTOR_ANNOTATION) {
+        if (v->type != YNODE_MAP) {
+            load_error(lc, v->pos,
+                       "an annotation selector's `value` must be a mapping of annotations, "
+                       "e.g. {group: nowcast}, not %s",
+                       ynode_describe(v));
+        } else {
+            cfg->selector_value = ynode_to_json(v, lc->file, lc->diags);
+        }
+    }
+    const ynode *k = ynode_get(sel, "kind");
+    if (k != NULL && !ynode_is_null(k) && load_string(lc, k, "selector.kind", &cfg->selector_kind) == 0 &&
+        strcmp(cfg->selector_kind, "workflow") != 0 && strcmp(cfg->selector_kind, "config") != 0 &&
+        strcmp(cfg->selector_kind, "trigger_rule") != 0) {
+        load_error(lc, k->pos, "unknown kind `%s` in `selector.kind`; expected workflow, config "
+                               "or trigger_rule",
+                   cfg->selector_kind);
+    }
+}
+
+dapt_config *config_load(load_ctx *lc, const ynode *doc)
+{
+    dapt_config *cfg = xcalloc(1, sizeof *cfg);
+    load_metadata(lc, doc, &cfg->name, &cfg->annotations);
+    const ynode *spec = ynode_get(doc, "spec");
+    if (spec == NULL || ynode_is_null(spec) || spec->type != YNODE_MAP) {
+        if (spec != NULL && !ynode_is_null(spec))
+            load_error(lc, spec->pos, "`spec` must be a mapping with `selector` and `data`, not %s",
+                       ynode_describe(spec));
+        else
+            load_error(lc, doc->pos, "missing `spec.data`: a config carries a mapping of data");
+        cfg->data = json_object();
+        return cfg;
+    }
+    load_unknown_keys(lc, spec, "`spec`", config_spec_keys,
+                      sizeof config_spec_keys / sizeof config_spec_keys[0]);
+    const ynode *sel = ynode_get(spec, "selector");
+    if (sel == NULL || ynode_is_null(sel)) {
+        cfg->selector_type = DAPT_SELECTOR_NONE;
+        load_warning(lc, spec->pos,
+                     "config `%s` has no `selector`, so no run receives it; add e.g. "
+                     "`selector: {type: name, value: my_workflow}`",
+                     cfg->name);
+    } else {
+        config_load_selector(lc, cfg, sel);
+    }
+    const ynode *data = ynode_get(spec, "data");
+    if (data == NULL || ynode_is_null(data)) {
+        load_error(lc, spec->pos, "missing `spec.data`: a config carries a mapping of data");
+    } else if (data->type != YNODE_MAP) {
+        load_error(lc, data->pos, "`data` must be a mapping, not %s", ynode_describe(data));
+    } else {
+        cfg->data = ynode_to_json(data, lc->file, lc->diags);
+    }
+    if (cfg->data == NULL)
+        cfg->data = json_object();
+    return cfg;
+}
+
+void config_free(dapt_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    free(cfg->name);
+    json_decref(cfg->annotations);
+    json_decref(cfg->selector_value);
+    free(cfg->selector_kind);
+    json_decref(cfg->data);
+    free(cfg);
+}

@@ -117,6 +117,9 @@ const char *dapt_severity_name(dapt_severity sev)
 
 char *dapt_diag_format(const dapt_diag *d)
 {
+    /* A problem with the file as a whole (unreadable) has no position. */
+    if (d->pos.line <= 0)
+        return xasprintf("%s: %s: %s", d->file, dapt_severity_name(d->severity), d->message);
     return xasprintf("%s:%d:%d: %s: %s", d->file, d->pos.line, d->pos.column,
                      dapt_severity_name(d->severity), d->message);
 }
