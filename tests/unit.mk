@@ -1,1 +1,24 @@
-# tests/unit.mk
+# Unit tests of the engine's building blocks, one cmocka group per binary.
+unit_tests = \
+	tests/unit/test-units \
+	tests/unit/test-suggest \
+	tests/unit/test-diag \
+	tests/unit/test-ynode \
+	tests/unit/test-workflow \
+	tests/unit/test-resource
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests) tests/cli/validate.sh tests/cli/help.sh
+EXTRA_DIST += tests/cli/validate.sh tests/cli/help.sh
+
+tests_unit_test_units_CPPFLAGS = $(UNIT_INCLUDES)
+tests_unit_test_units_LDADD = $(UNIT_LIBS)
+tests_unit_test_suggest_CPPFLAGS = $(UNIT_INCLUDES)
+tests_unit_test_suggest_LDADD = $(UNIT_LIBS)
+tests_unit_test_diag_CPPFLAGS = $(UNIT_INCLUDES)
+tests_unit_test_diag_LDADD = $(UNIT_LIBS)
+tests_unit_test_ynode_CPPFLAGS = $(UNIT_INCLUDES)
+tests_unit_test_ynode_LDADD = $(UNIT_LIBS)
+tests_unit_test_workflow_CPPFLAGS = $(UNIT_INCLUDES)
+tests_unit_test_workflow_LDADD = $(UNIT_LIBS)
+tests_unit_test_resource_CPPFLAGS = $(UNIT_INCLUDES)
+tests_unit_test_resource_LDADD = $(UNIT_LIBS)

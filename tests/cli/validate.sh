@@ -1,0 +1,77 @@
+#!/bin/sh
+# validate.sh - `dapt validate`: exit codes, diagnostics format, --json.
+. "$top_srcdir/tests/cli/lib.sh"
+ex="$top_srcdir/examples"
+
+cat >"$TMP/good.yaml" <<'YAML'
+kind: workflow
+metadata: {name: good}
+spec:
+  stages:
+    - {name: a, target: p.stages.a}
+    - {name: b, target: p.stages.b, depends_on: [a]}
+YAML
+cat >"$TMP/warn.yaml" <<'YAML'
+name: warned
+stages:
+  - name: a
+    target: p.stages.a
+    tagret: oops
+YAML
+cat >"$TMP/bad.yaml" <<'YAML'
+kind: workflow
+metadata: {name: bad}
+spec:
+  stages:
+    - name: a
+      target: p.stages.a
+      depends_on: [b]
+    - name: b
+      target: p.stages.b
+      depends_on: [a]
+    - name: c
+      depends_on: [aa]
+YAML
+
+expect_exit 0 "a valid file exits 0" "$DAPT" validate "$TMP/good.yaml"
+[ ! -s "$TMP/err" ] && ok "stderr empty when valid" || not_ok "stderr empty when valid"
+
+expect_exit 0 "warnings alone exit 0" "$DAPT" validate "$TMP/warn.yaml"
+contains "$TMP/err" "warn.yaml:5:5: warning: unknown key \`tagret\` in a stage (did you mean \`target\`?)" "warning with position and suggestion"
+
+expect_exit 1 "errors exit 1" "$DAPT" validate "$TMP/good.yaml" "$TMP/bad.yaml"
+contains "$TMP/err" "bad.yaml:7:21: error: dependency cycle: a -> b -> a" "cycle named with position"
+contains "$TMP/err" "bad.yaml:11:7: error: stage \`c\` has no \`target\`" "missing target"
+contains "$TMP/err" "bad.yaml:12:21: error: stage \`c\` depends on \`aa\`, which is not a stage of this workflow (did you mean \`a\`?)" "unknown dependency with suggestion"
+# sorted by position
+lines=$(grep -c '' "$TMP/err")
+sorted=$(cut -d: -f2 "$TMP/err" | sort -n -c 2>&1 && echo yes)
+[ "$lines" -eq 3 ] && ok "three diagnostics" || not_ok "three diagnostics (got $lines)"
+[ "$sorted" = yes ] && ok "sorted by line" || not_ok "sorted by line"
+
+expect_exit 1 "--json on errors exits 1" "$DAPT" validate --json "$TMP/bad.yaml"
+if command -v python3 >/dev/null 2>&1; then
+    if python3 - "$TMP/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert isinstance(d, list) and len(d) == 3, d
+assert set(d[0]) == {"file", "line", "column", "severity", "message"}, d[0]
+assert d[0]["line"] == 7 and d[0]["column"] == 21 and d[0]["severity"] == "error"
+PY
+    then ok "--json shape"; else not_ok "--json shape"; fi
+fi
+expect_exit 0 "--json on a valid file" "$DAPT" validate --json "$TMP/good.yaml"
+contains "$TMP/out" "[]" "--json prints an empty array"
+
+expect_exit 2 "no file is a usage error" "$DAPT" validate
+contains "$TMP/err" "usage: dapt validate" "usage shown"
+expect_exit 2 "unknown option is a usage error" "$DAPT" validate --frobnicate "$TMP/good.yaml"
+expect_exit 1 "a missing file is an error" "$DAPT" validate "$TMP/nope.yaml"
+contains "$TMP/err" "nope.yaml: error: cannot open" "missing file named"
+expect_exit 1 "a directory is an error" "$DAPT" validate "$TMP"
+
+# the bundled example workspace is valid, without warnings
+expect_exit 0 "examples validate" "$DAPT" validate "$ex"/workflows/*.yaml "$ex"/configs/*.yaml "$ex"/triggers/*.yaml
+[ ! -s "$TMP/err" ] && ok "examples have no warnings" || { not_ok "examples have no warnings"; sed 's/^/# /' "$TMP/err"; }
+
+done_testing
