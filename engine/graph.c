@@ -25,8 +25,8 @@
 
 struct dapt_graph {
     size_t n;
-    char **names;   /* names[i] points into `strings` */
-    char *strings;  /* every name, NUL-separated, in one block */
+    char **names;    /* names[i] points into `strings` */
+    char *strings;   /* every name, NUL-separated, in one block */
     size_t *dep_off; /* deps of i: dep_idx[dep_off[i] .. dep_off[i + 1]) */
     size_t *dep_idx;
     size_t *rdep_off; /* dependents of i, same layout */

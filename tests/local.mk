@@ -22,3 +22,4 @@ EXTRA_DIST += %reldir%/cli/lib.sh %reldir%/data
 include %reldir%/unit.mk
 include %reldir%/graph.mk
 include %reldir%/fuzz.mk
+include %reldir%/corpus.mk
