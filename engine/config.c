@@ -47,17 +47,30 @@ static int config_selector_type(load_ctx *lc, const ynode *t, dapt_selector_type
 static void config_load_selector(load_ctx *lc, dapt_config *cfg, const ynode *sel)
 {
     if (sel->type != YNODE_MAP) {
-        load_error(lc, sel->pos, "`selector` must be a mapping with `type` and `value`, not %s",
-                   ynode_describe(sel));
+        if (sel->type == YNODE_SCALAR)
+            load_error(lc, sel->pos,
+                       "`selector` must be a mapping with `type` and `value`, not %s; write "
+                       "`selector: {type: name, value: %s}`",
+                       ynode_describe(sel), sel->str);
+        else
+            load_error(lc, sel->pos,
+                       "`selector` must be a mapping with `type` and `value`, not %s",
+                       ynode_describe(sel));
         return;
     }
     load_unknown_keys(lc, sel, "`selector`", selector_keys,
                       sizeof selector_keys / sizeof selector_keys[0]);
-    config_selector_type(lc, ynode_get(sel, "type"), &cfg->selector_type);
+    const ynode *t = ynode_get(sel, "type");
     const ynode *v = ynode_get(sel, "value");
-    if (v == NULL || ynode_is_null(v)) {
+    if (config_selector_type(lc, t, &cfg->selector_type) < 0) {
+        v = NULL; /* its type is unknown: judging the value would only add noise */
+    } else if (v == NULL || ynode_is_null(v)) {
         load_error(lc, sel->pos, "`selector` has no `value`: give a resource name, or a mapping "
                                  "of annotations");
+    } else if (cfg->selector_type == DAPT_SELECTOR_NAME && t == NULL && v->type == YNODE_MAP) {
+        load_error(lc, v->pos,
+                   "`selector.value` is a mapping, but the selector's type is `name` (the "
+                   "default); add `type: annotation` to select by annotations");
     } else if (cfg->selector_type == DAPT_SELECTOR_NAME) {
         char *name = NULL;
         if (load_string(lc, v, "selector.value", &name) == 0) {
@@ -71,16 +84,24 @@ static void config_load_selector(load_ctx *lc, dapt_config *cfg, const ynode *se
                        "e.g. {group: nowcast}, not %s",
                        ynode_describe(v));
         } else {
-            cfg->selector_value = ynode_to_json(v, lc->file, lc->diags);
+            cfg->selector_value = ynode_to_json(v, "selector.value", lc->file, lc->diags);
         }
     }
     const ynode *k = ynode_get(sel, "kind");
-    if (k != NULL && !ynode_is_null(k) && load_string(lc, k, "selector.kind", &cfg->selector_kind) == 0 &&
-        strcmp(cfg->selector_kind, "workflow") != 0 && strcmp(cfg->selector_kind, "config") != 0 &&
-        strcmp(cfg->selector_kind, "trigger_rule") != 0) {
-        load_error(lc, k->pos, "unknown kind `%s` in `selector.kind`; expected workflow, config "
-                               "or trigger_rule",
-                   cfg->selector_kind);
+    static const char *const kinds[] = {"workflow", "config", "trigger_rule"};
+    if (k != NULL && !ynode_is_null(k) &&
+        load_string(lc, k, "selector.kind", &cfg->selector_kind) == 0 &&
+        strcmp(cfg->selector_kind, kinds[0]) != 0 && strcmp(cfg->selector_kind, kinds[1]) != 0 &&
+        strcmp(cfg->selector_kind, kinds[2]) != 0) {
+        const char *near = suggest_closest(cfg->selector_kind, kinds, 3);
+        if (near != NULL)
+            load_error(lc, k->pos, "unknown kind `%s` in `selector.kind` (did you mean `%s`?)",
+                       cfg->selector_kind, near);
+        else
+            load_error(lc, k->pos,
+                       "unknown kind `%s` in `selector.kind`; expected workflow, config or "
+                       "trigger_rule",
+                       cfg->selector_kind);
     }
 }
 
@@ -116,7 +137,7 @@ dapt_config *config_load(load_ctx *lc, const ynode *doc)
     } else if (data->type != YNODE_MAP) {
         load_error(lc, data->pos, "`data` must be a mapping, not %s", ynode_describe(data));
     } else {
-        cfg->data = ynode_to_json(data, lc->file, lc->diags);
+        cfg->data = ynode_to_json(data, "data", lc->file, lc->diags);
     }
     if (cfg->data == NULL)
         cfg->data = json_object();

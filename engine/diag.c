@@ -26,6 +26,33 @@ void dapt_diags_free(dapt_diags *diags)
     dapt_diags_init(diags);
 }
 
+/* A diagnostic is one line: control characters a message quotes from the
+ * user's text are escaped, and a message quoting a huge value is cut. */
+#define DIAG_MAX_MESSAGE 400
+
+static char *diag_clean(char *msg)
+{
+    strbuf sb = {0};
+    size_t n = 0;
+    for (const char *p = msg; *p != '\0'; p++, n++) {
+        unsigned char c = (unsigned char)*p;
+        if (n >= DIAG_MAX_MESSAGE && (c & 0xC0) != 0x80) { /* never inside a UTF-8 char */
+            strbuf_puts(&sb, "...");
+            break;
+        }
+        if (c == '\n')
+            strbuf_puts(&sb, "\\n");
+        else if (c == '\t')
+            strbuf_puts(&sb, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            strbuf_printf(&sb, "\\x%02x", c);
+        else
+            strbuf_putc(&sb, (char)c);
+    }
+    free(msg);
+    return strbuf_detach(&sb);
+}
+
 void dapt_diags_add(dapt_diags *diags, const char *file, dapt_pos pos, dapt_severity sev,
                     const char *fmt, ...)
 {
@@ -39,7 +66,7 @@ void dapt_diags_add(dapt_diags *diags, const char *file, dapt_pos pos, dapt_seve
     d->file = xstrdup(file ? file : "<input>");
     d->pos = pos;
     d->severity = sev;
-    d->message = xvasprintf(fmt, ap);
+    d->message = diag_clean(xvasprintf(fmt, ap));
     va_end(ap);
 }
 

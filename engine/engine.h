@@ -93,10 +93,10 @@ bool ynode_is_null(const ynode *n);
 /* "mapping", "list", "string", "number", "boolean", "null": for messages. */
 const char *ynode_describe(const ynode *n);
 /* Convert to a JSON value with YAML 1.2 core scalar resolution (plain
- * null/~, true/false, integers, floats; quoted: strings).  Aliases are
- * expanded under a size budget; past it, an error is added and NULL is
- * returned.  New reference. */
-json_t *ynode_to_json(const ynode *n, const char *file, dapt_diags *diags);
+ * null/~, true/false, integers, floats; quoted: strings).  When aliases
+ * make it nest too deeply, an error naming `what` is added (if diags is
+ * not NULL) and NULL is returned.  New reference. */
+json_t *ynode_to_json(const ynode *n, const char *what, const char *file, dapt_diags *diags);
 
 /* units.c: byte sizes and durations (public as dapt_parse_bytes and
  * dapt_parse_duration). */

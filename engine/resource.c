@@ -146,8 +146,14 @@ int load_metadata(load_ctx *lc, const ynode *doc, char **name, json_t **annotati
         return -1;
     }
     if (md->type != YNODE_MAP) {
-        load_error(lc, md->pos, "`metadata` must be a mapping with a `name`, not %s",
-                   ynode_describe(md));
+        if (md->type == YNODE_SCALAR)
+            load_error(lc, md->pos,
+                       "`metadata` must be a mapping with a `name`, not %s; write "
+                       "`metadata: {name: %s}`",
+                       ynode_describe(md), load_valid_name(md->str) ? md->str : "my_workflow");
+        else
+            load_error(lc, md->pos, "`metadata` must be a mapping with a `name`, not %s",
+                       ynode_describe(md));
         *annotations = json_object();
         *name = xstrdup("");
         return -1;
@@ -226,6 +232,13 @@ static int resource_kind(load_ctx *lc, const ynode *doc, dapt_kind *kind, bool *
             *flat = *kind == DAPT_KIND_WORKFLOW && ynode_get(doc, "spec") == NULL &&
                     ynode_get(doc, "stages") != NULL;
             free(text);
+            if (*flat && ynode_get(doc, "metadata") != NULL) {
+                /* half of each form: the likeliest fix is a missing `spec:` */
+                load_error(lc, ynode_key(doc, "stages")->pos,
+                           "`stages` belongs under `spec` in a resource with `metadata`: write "
+                           "`spec:` and indent `stages` under it");
+                return -1;
+            }
             return 0;
         }
     }
@@ -242,6 +255,49 @@ static int resource_kind(load_ctx *lc, const ynode *doc, dapt_kind *kind, bool *
     return -1;
 }
 
+static const char *resource_name(const dapt_resource *r)
+{
+    switch (r->kind) {
+    case DAPT_KIND_WORKFLOW:
+        return r->u.workflow->name;
+    case DAPT_KIND_CONFIG:
+        return r->u.config->name;
+    case DAPT_KIND_TRIGGER_RULE:
+        return r->u.trigger->name;
+    }
+    return "";
+}
+
+/* Names are unique per kind (Flowdapt refuses a second one on create). */
+static void resource_check_names(dapt_bundle *b, const ydocs *docs, const char *file,
+                                 dapt_diags *diags, const size_t *doc_of)
+{
+    for (size_t i = 1; i < b->count; i++) {
+        const char *name = resource_name(&b->items[i]);
+        if (*name == '\0')
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (b->items[j].kind != b->items[i].kind || strcmp(resource_name(&b->items[j]), name))
+                continue;
+            const ynode *ni = ynode_get(ynode_get(docs->docs[doc_of[i]].root, "metadata"), "name");
+            const ynode *nj = ynode_get(ynode_get(docs->docs[doc_of[j]].root, "metadata"), "name");
+            if (ni == NULL)
+                ni = ynode_get(docs->docs[doc_of[i]].root, "name");
+            if (nj == NULL)
+                nj = ynode_get(docs->docs[doc_of[j]].root, "name");
+            dapt_pos pi = ni ? ni->pos : b->items[i].pos, pj = nj ? nj->pos : b->items[j].pos;
+            const char *kind = dapt_kind_name(b->items[i].kind);
+            dapt_diags_add(diags, file, pi, DAPT_SEV_ERROR,
+                           "duplicate %s name `%s`; it is first defined at line %d", kind, name,
+                           pj.line);
+            dapt_diags_add(diags, file, pj, DAPT_SEV_NOTE, "%s `%s` is first defined here", kind,
+                           name);
+            b->items[i].valid = false;
+            break;
+        }
+    }
+}
+
 static void bundle_push(dapt_bundle *b, dapt_resource r)
 {
     b->items = xrealloc(b->items, b->count + 1, sizeof *b->items);
@@ -252,6 +308,7 @@ static void resource_load_doc(dapt_bundle *b, const char *file, const ydoc *doc,
                               dapt_diags *diags)
 {
     load_ctx lc = {.file = file, .diags = diags, .errors = 0};
+    size_t errors_before = dapt_diags_count(diags, DAPT_SEV_ERROR);
     const ynode *root = doc->root;
     dapt_kind kind;
     bool flat;
@@ -280,7 +337,8 @@ static void resource_load_doc(dapt_bundle *b, const char *file, const ydoc *doc,
         r.u.trigger = trigger_load(&lc, root);
         break;
     }
-    r.valid = lc.errors == 0;
+    /* counted from the list, since the YAML layer reports errors too */
+    r.valid = dapt_diags_count(diags, DAPT_SEV_ERROR) == errors_before;
     bundle_push(b, r);
 }
 
@@ -293,12 +351,18 @@ int dapt_load_buffer(dapt_bundle **out, const char *name, const char *buf, size_
     size_t nonempty = 0;
 
     ynode_parse(&docs, name, buf, len, diags);
+    size_t *doc_of = xcalloc(docs.count + 1, sizeof *doc_of);
     for (size_t i = 0; i < docs.count; i++) {
         if (docs.docs[i].root == NULL || ynode_is_null(docs.docs[i].root))
             continue; /* "---" at the end, or a document of comments */
         nonempty++;
+        size_t before = b->count;
         resource_load_doc(b, name, &docs.docs[i], diags);
+        if (b->count > before)
+            doc_of[before] = i;
     }
+    resource_check_names(b, &docs, name, diags, doc_of);
+    free(doc_of);
     if (nonempty == 0 && dapt_diags_count(diags, DAPT_SEV_ERROR) == errors_before) {
         dapt_diags_add(diags, name, (dapt_pos){1, 1}, DAPT_SEV_ERROR,
                        "no resource in this file: expected a document starting with "

@@ -55,6 +55,10 @@ const char *suggest_closest(const char *word, const char *const *candidates, siz
     for (size_t i = 0; i < count; i++) {
         if (candidates[i] == NULL || strcmp(candidates[i], word) == 0)
             continue;
+        /* the distance is at least the difference in length: skip cheaply */
+        size_t clen = strlen(candidates[i]);
+        if ((clen > len ? clen - len : len - clen) >= best_d)
+            continue;
         size_t d = suggest_distance(word, candidates[i]);
         if (d < best_d) {
             best_d = d;

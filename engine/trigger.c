@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine.h"
 
@@ -47,8 +48,24 @@ static int trigger_load_type(load_ctx *lc, const ynode *t, dapt_trigger_type *ou
 }
 
 /* A cron expression has five fields: minute hour day-of-month month
- * day-of-week.  Their contents are checked by the trigger service. */
-static size_t trigger_cron_fields(const char *s)
+ * day-of-week; each a comma list of `*`, N, N-M, with an optional /STEP. */
+static const struct cron_field {
+    const char *name;
+    int min, max;
+    const char *const *names; /* names for min, min+1, ... or NULL */
+} cron_fields[] = {
+    {"minute", 0, 59, NULL},
+    {"hour", 0, 23, NULL},
+    {"day-of-month", 1, 31, NULL},
+    {"month", 1, 12,
+     (const char *const[]){"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                           "nov", "dec", NULL}},
+    {"day-of-week", 0, 7,
+     (const char *const[]){"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL}},
+};
+#define CRON_FIELD_COUNT (sizeof cron_fields / sizeof cron_fields[0])
+
+static size_t trigger_cron_count(const char *s)
 {
     size_t n = 0;
     while (*s != '\0') {
@@ -61,6 +78,127 @@ static size_t trigger_cron_fields(const char *s)
             s++;
     }
     return n;
+}
+
+/* One value of a field: a number or a name.  -1 when unreadable. */
+static long trigger_cron_value(const struct cron_field *f, const char *s, size_t len)
+{
+    if (len > 0 && isdigit((unsigned char)s[0])) {
+        long v = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (!isdigit((unsigned char)s[i]) || v > 1000)
+                return -1;
+            v = v * 10 + (s[i] - '0');
+        }
+        return v;
+    }
+    for (size_t i = 0; f->names != NULL && f->names[i] != NULL; i++) {
+        if (len == 3 && strncasecmp(s, f->names[i], 3) == 0)
+            return f->min + (long)i;
+    }
+    return -1;
+}
+
+/* Check one field's text; a message for the first problem, or NULL. */
+static char *trigger_cron_field(const struct cron_field *f, const char *text)
+{
+    const char *item = text;
+    while (*item != '\0') {
+        size_t ilen = strcspn(item, ",");
+        const char *slash = memchr(item, '/', ilen);
+        size_t rlen = slash ? (size_t)(slash - item) : ilen;
+        if (slash != NULL) {
+            long step = trigger_cron_value(&cron_fields[0], slash + 1, ilen - rlen - 1);
+            if (step <= 0)
+                return xasprintf("%s step `%.*s` must be a number above 0", f->name,
+                                 (int)(ilen - rlen - 1), slash + 1);
+        }
+        if (!(rlen == 1 && item[0] == '*')) {
+            const char *dash = memchr(item, '-', rlen);
+            size_t alen = dash ? (size_t)(dash - item) : rlen;
+            const char *parts[2] = {item, dash ? dash + 1 : NULL};
+            size_t lens[2] = {alen, dash ? rlen - alen - 1 : 0};
+            for (int k = 0; k < (dash ? 2 : 1); k++) {
+                long v = trigger_cron_value(f, parts[k], lens[k]);
+                if (v < 0)
+                    return xasprintf("cannot read `%.*s` as a %s", (int)lens[k], parts[k],
+                                     f->name);
+                if (v < f->min || v > f->max)
+                    return xasprintf("%s `%.*s` is out of range %d-%d", f->name, (int)lens[k],
+                                     parts[k], f->min, f->max);
+            }
+        }
+        item += ilen;
+        if (*item == ',')
+            item++;
+    }
+    return NULL;
+}
+
+static void trigger_check_cron(load_ctx *lc, const ynode *c, const char *text)
+{
+    size_t n = trigger_cron_count(text);
+    if (n != CRON_FIELD_COUNT) {
+        load_error(lc, c->pos,
+                   "cron expression `%s` has %zu field%s; it needs 5: minute hour "
+                   "day-of-month month day-of-week",
+                   text, n, n == 1 ? "" : "s");
+        return;
+    }
+    char *copy = xstrdup(text), *save = NULL;
+    size_t i = 0;
+    for (char *tok = strtok_r(copy, " \t\n", &save); tok != NULL && i < CRON_FIELD_COUNT;
+         tok = strtok_r(NULL, " \t\n", &save), i++) {
+        char *why = trigger_cron_field(&cron_fields[i], tok);
+        if (why != NULL) {
+            load_error(lc, c->pos, "cron expression `%s`: %s", text, why);
+            free(why);
+            break;
+        }
+    }
+    free(copy);
+}
+
+/* The rule language: one operator per mapping. */
+static const char *const rule_operators[] = {"eq", "ne", "gt", "lt", "ge", "le",
+                                             "and", "or", "not", "bool", "var"};
+#define RULE_OPERATOR_COUNT (sizeof rule_operators / sizeof rule_operators[0])
+
+static void trigger_check_rule(load_ctx *lc, const ynode *n, int depth)
+{
+    if (n == NULL || depth > 64)
+        return;
+    if (n->type == YNODE_SEQ) {
+        for (size_t i = 0; i < n->count; i++)
+            trigger_check_rule(lc, n->items[i], depth + 1);
+        return;
+    }
+    if (n->type != YNODE_MAP)
+        return;
+    for (size_t i = 0; i < n->count; i++) {
+        const ynode *k = n->keys[i];
+        if (k->type != YNODE_SCALAR)
+            continue;
+        size_t j;
+        for (j = 0; j < RULE_OPERATOR_COUNT; j++) {
+            if (strcmp(k->str, rule_operators[j]) == 0)
+                break;
+        }
+        if (j == RULE_OPERATOR_COUNT) {
+            const char *near = suggest_closest(k->str, rule_operators, RULE_OPERATOR_COUNT);
+            if (near != NULL)
+                load_error(lc, k->pos, "unknown rule operator `%s` (did you mean `%s`?)", k->str,
+                           near);
+            else
+                load_error(lc, k->pos,
+                           "unknown rule operator `%s`; expected eq, ne, gt, lt, ge, le, and, "
+                           "or, not, bool or var",
+                           k->str);
+            continue;
+        }
+        if (strcmp(k->str, "var") != 0) /* var takes a path, not a rule */
+            trigger_check_rule(lc, n->items[i], depth + 1);
+    }
 }
 
 static void trigger_load_rule(load_ctx *lc, dapt_trigger *tr, const ynode *spec)
@@ -88,15 +226,16 @@ static void trigger_load_rule(load_ctx *lc, dapt_trigger *tr, const ynode *spec)
         }
         for (size_t i = 0; i < rule->count; i++) {
             const ynode *c = rule->items[i];
-            char *text = NULL;
-            if (load_string(lc, c, "rule", &text) < 0)
-                continue;
-            size_t n = trigger_cron_fields(text);
-            if (n != 5)
+            if (c->type != YNODE_SCALAR || ynode_is_null(c) ||
+                (c->plain && strcmp(ynode_describe(c), "a string") != 0)) {
                 load_error(lc, c->pos,
-                           "cron expression `%s` has %zu field%s; it needs 5: minute hour "
-                           "day-of-month month day-of-week",
-                           text, n, n == 1 ? "" : "s");
+                           "each entry of a schedule `rule` must be a cron expression string, "
+                           "e.g. \"*/5 * * * *\", not %s",
+                           ynode_describe(c));
+                continue;
+            }
+            char *text = xstrndup(c->str, c->len);
+            trigger_check_cron(lc, c, text);
             free(text);
         }
     } else if (rule->type != YNODE_MAP) {
@@ -105,8 +244,38 @@ static void trigger_load_rule(load_ctx *lc, dapt_trigger *tr, const ynode *spec)
                    "{eq: [{var: data.state}, failed]}, not %s",
                    ynode_describe(rule));
         return;
+    } else {
+        trigger_check_rule(lc, rule, 0);
     }
-    tr->rule = ynode_to_json(rule, lc->file, lc->diags);
+    tr->rule = ynode_to_json(rule, "rule", lc->file, lc->diags);
+}
+
+/* A name without a dot is a built-in action; a dotted one names a plugin
+ * target, checked against the catalog once plugins are known. */
+static const char *const builtin_actions[] = {"run_workflow", "print_event"};
+
+static void trigger_check_action(load_ctx *lc, const ynode *t, const char *target)
+{
+    size_t n = sizeof builtin_actions / sizeof builtin_actions[0];
+    if (*target == '\0') {
+        load_error(lc, t->pos,
+                   "`action.target` is empty: name the action, e.g. `target: run_workflow`");
+        return;
+    }
+    if (strchr(target, '.') != NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(target, builtin_actions[i]) == 0)
+            return;
+    }
+    const char *near = suggest_closest(target, builtin_actions, n);
+    if (near != NULL)
+        load_error(lc, t->pos, "unknown action `%s` (did you mean `%s`?)", target, near);
+    else
+        load_error(lc, t->pos,
+                   "unknown action `%s`; built-in actions are run_workflow and print_event, "
+                   "or name a plugin target as plugin.path",
+                   target);
 }
 
 static void trigger_load_action(load_ctx *lc, dapt_trigger *tr, const ynode *spec)
@@ -118,8 +287,14 @@ static void trigger_load_action(load_ctx *lc, dapt_trigger *tr, const ynode *spe
         return;
     }
     if (action->type != YNODE_MAP) {
-        load_error(lc, action->pos, "`action` must be a mapping with `target`, not %s",
-                   ynode_describe(action));
+        if (action->type == YNODE_SCALAR)
+            load_error(lc, action->pos,
+                       "`action` must be a mapping with `target`, not %s; write `action: "
+                       "{target: %s}`",
+                       ynode_describe(action), action->str);
+        else
+            load_error(lc, action->pos, "`action` must be a mapping with `target`, not %s",
+                       ynode_describe(action));
         return;
     }
     load_unknown_keys(lc, action, "`action`", action_keys,
@@ -127,18 +302,26 @@ static void trigger_load_action(load_ctx *lc, dapt_trigger *tr, const ynode *spe
     const ynode *t = ynode_get(action, "target");
     if (t == NULL || ynode_is_null(t))
         load_error(lc, action->pos, "`action` has no `target`: e.g. `target: run_workflow`");
-    else
-        load_string(lc, t, "action.target", &tr->action_target);
-    const ynode *p = ynode_get(action, "parameters");
-    if (p == NULL)
-        p = ynode_get(action, "params"); /* Flowdapt's alias */
+    else if (load_string(lc, t, "action.target", &tr->action_target) == 0)
+        trigger_check_action(lc, t, tr->action_target);
+    const char *pkey = "parameters";
+    const ynode *p = ynode_get(action, pkey);
+    if (p == NULL) {
+        pkey = "params"; /* Flowdapt's alias */
+        p = ynode_get(action, pkey);
+    }
     if (p != NULL && !ynode_is_null(p)) {
         if (p->type != YNODE_MAP)
-            load_error(lc, p->pos, "action `parameters` must be a mapping, not %s",
+            load_error(lc, p->pos, "action `%s` must be a mapping, not %s", pkey,
                        ynode_describe(p));
         else
-            tr->action_params = ynode_to_json(p, lc->file, lc->diags);
+            tr->action_params = ynode_to_json(p, pkey, lc->file, lc->diags);
     }
+    if (tr->action_target != NULL && strcmp(tr->action_target, "run_workflow") == 0 &&
+        (p == NULL || p->type == YNODE_MAP) && ynode_get(p, "workflow") == NULL)
+        load_error(lc, p ? p->pos : action->pos,
+                   "action `run_workflow` needs `parameters.workflow`: the name of the workflow "
+                   "to run");
 }
 
 dapt_trigger *trigger_load(load_ctx *lc, const ynode *doc)
@@ -154,8 +337,9 @@ dapt_trigger *trigger_load(load_ctx *lc, const ynode *doc)
     } else {
         load_unknown_keys(lc, spec, "`spec`", trigger_spec_keys,
                           sizeof trigger_spec_keys / sizeof trigger_spec_keys[0]);
-        trigger_load_type(lc, ynode_get(spec, "type"), &tr->type);
-        trigger_load_rule(lc, tr, spec);
+        /* with an unknown type the rule cannot be judged: say only the one thing */
+        if (trigger_load_type(lc, ynode_get(spec, "type"), &tr->type) == 0)
+            trigger_load_rule(lc, tr, spec);
         trigger_load_action(lc, tr, spec);
     }
     if (tr->action_target == NULL)

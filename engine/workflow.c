@@ -42,12 +42,28 @@ static bool stage_number(const ynode *v, double *out)
 {
     if (v->type != YNODE_SCALAR || !v->plain)
         return false;
-    json_t *j = ynode_to_json(v, NULL, NULL);
+    json_t *j = ynode_to_json(v, NULL, NULL, NULL);
     bool ok = json_is_number(j);
     if (ok)
         *out = json_number_value(j);
     json_decref(j);
     return ok && isfinite(*out);
+}
+
+/* A value as a message shows it: scalars quoted as written, collections
+ * described ("a list").  Caller frees. */
+static char *stage_quote(const ynode *v)
+{
+    if (v->type == YNODE_SCALAR && !ynode_is_null(v))
+        return xasprintf("`%s`", v->str);
+    return xstrdup(ynode_describe(v));
+}
+
+/* What a wrong number is, for messages: "1.5" for a fraction, else its kind. */
+static const char *stage_not_whole(const ynode *v)
+{
+    double d;
+    return stage_number(v, &d) ? v->str : ynode_describe(v);
 }
 
 static bool stage_integer(const ynode *v, int64_t *out)
@@ -111,7 +127,9 @@ static int stage_load_target(load_ctx *lc, dapt_stage *st, const ynode *v)
 static int stage_load_type(load_ctx *lc, dapt_stage *st, const ynode *v)
 {
     char *text = NULL;
-    if (load_string(lc, v, "type", &text) < 0)
+    if (v->type == YNODE_SCALAR && !ynode_is_null(v))
+        text = xstrndup(v->str, v->len); /* `type: true` is just a wrong name */
+    else if (load_string(lc, v, "type", &text) < 0)
         return -1;
     for (size_t i = 0; i < STAGE_TYPE_COUNT; i++) {
         if (strcmp(text, stage_type_defs[i].name) == 0) {
@@ -139,8 +157,18 @@ static int stage_load_type(load_ctx *lc, dapt_stage *st, const ynode *v)
 static void stage_add_dep(load_ctx *lc, dapt_stage *st, const ynode *item)
 {
     char *name = NULL;
-    if (load_string(lc, item, "depends_on", &name) < 0)
+    if (item->type != YNODE_SCALAR || ynode_is_null(item)) {
+        load_error(lc, item->pos, "each entry of `depends_on` must be a stage name, not %s",
+                   ynode_describe(item));
         return;
+    }
+    if (item->plain && strcmp(ynode_describe(item), "a string") != 0) {
+        load_error(lc, item->pos,
+                   "each entry of `depends_on` must be a stage name, not %s; quote it: \"%s\"",
+                   ynode_describe(item), item->str);
+        return;
+    }
+    name = xstrndup(item->str, item->len);
     for (size_t i = 0; i < st->depends_count; i++) {
         if (strcmp(st->depends_on[i], name) == 0) {
             load_warning(lc, item->pos, "`%s` is listed twice in `depends_on`; once is enough",
@@ -231,10 +259,12 @@ static int stage_load_resources(load_ctx *lc, dapt_stage *st, const ynode *v)
                        dapt_parse_bytes(&bytes, val->str) == 0) {
                 st->resources.memory = bytes;
             } else {
+                char *what = stage_quote(val);
                 load_error(lc, val->pos,
-                           "cannot read `%s` as a size: write bytes or a number with a unit, "
+                           "cannot read %s as a size: write bytes or a number with a unit, "
                            "e.g. 512M, 8GB, 2GiB",
-                           val->type == YNODE_SCALAR ? val->str : ynode_describe(val));
+                           what);
+                free(what);
                 rc = -1;
             }
         } else if (strcmp(k->str, "cpus") == 0) {
@@ -255,7 +285,7 @@ static int stage_load_priority(load_ctx *lc, dapt_stage *st, const ynode *v)
     if (ynode_is_null(v))
         return 0;
     if (!stage_integer(v, &st->priority)) {
-        load_error(lc, v->pos, "`priority` must be a whole number, not %s", ynode_describe(v));
+        load_error(lc, v->pos, "`priority` must be a whole number, not %s", stage_not_whole(v));
         return -1;
     }
     st->has_priority = true;
@@ -272,7 +302,7 @@ static int stage_load_args(load_ctx *lc, dapt_stage *st, const ynode *v)
                    ynode_describe(v));
         return -1;
     }
-    json_t *j = ynode_to_json(v, lc->file, lc->diags);
+    json_t *j = ynode_to_json(v, "args", lc->file, lc->diags);
     if (j == NULL) {
         lc->errors++;
         return -1;
@@ -292,9 +322,11 @@ static int stage_load_duration(load_ctx *lc, const ynode *v, const char *what, b
         *out = (int64_t)llround(d * 1000); /* a bare number is seconds */
     } else if (v->type != YNODE_SCALAR || ynode_is_null(v) ||
                dapt_parse_duration(out, v->str) < 0) {
+        char *text = stage_quote(v);
         load_error(lc, v->pos,
-                   "cannot read `%s` as a duration for `%s`: write e.g. 500ms, 30s, 5m, 2h30m",
-                   v->type == YNODE_SCALAR ? v->str : ynode_describe(v), what);
+                   "cannot read %s as a duration for `%s`: write e.g. 500ms, 30s, 5m, 2h30m",
+                   text, what);
+        free(text);
         return -1;
     }
     if (*out == 0 && !zero_ok) {
@@ -321,7 +353,7 @@ static int stage_load_retries(load_ctx *lc, dapt_stage *st, const ynode *v)
         return 0;
     if (!stage_integer(v, &n) || n < 0 || n > 1000) {
         load_error(lc, v->pos, "`retries` must be a whole number from 0 to 1000, not %s",
-                   stage_integer(v, &n) ? v->str : ynode_describe(v));
+                   stage_not_whole(v));
         return -1;
     }
     st->retries = (int)n;
@@ -343,7 +375,7 @@ static int stage_load_map_on(load_ctx *lc, dapt_stage *st, const ynode *v)
 
 static int stage_load_allow_partial(load_ctx *lc, dapt_stage *st, const ynode *v)
 {
-    json_t *j = v->type == YNODE_SCALAR ? ynode_to_json(v, NULL, NULL) : NULL;
+    json_t *j = v->type == YNODE_SCALAR ? ynode_to_json(v, NULL, NULL, NULL) : NULL;
     if (!json_is_boolean(j)) {
         load_error(lc, v->pos, "`allow_partial_failure` must be true or false, not %s",
                    ynode_describe(v));
@@ -445,7 +477,7 @@ static void stage_load(load_ctx *lc, dapt_stage *st, const ynode *map, size_t in
         options = NULL;
     } else if (options != NULL && options->type == YNODE_MAP) {
         load_unknown_keys(lc, options, "`options`", stage_field_names, STAGE_FIELD_COUNT);
-        json_t *j = ynode_to_json(options, lc->file, lc->diags);
+        json_t *j = ynode_to_json(options, "options", lc->file, lc->diags);
         if (j != NULL) {
             json_decref(st->options);
             st->options = j;
@@ -466,13 +498,22 @@ static void stage_load(load_ctx *lc, dapt_stage *st, const ynode *map, size_t in
         if (v != NULL)
             stage_fields[f].load(lc, st, v);
     }
-    if (ynode_get(map, "target") == NULL && ynode_get(options, "target") == NULL)
-        load_error(lc, map->pos,
-                   "stage `%s` has no `target`: name the function it runs, e.g. "
-                   "`target: plugin.stages.fetch`",
-                   st->name ? st->name : "?");
+    if (ynode_get(map, "target") == NULL && ynode_get(options, "target") == NULL) {
+        if (st->name != NULL && st->name[0] != '\0')
+            load_error(lc, map->pos,
+                       "stage `%s` has no `target`: name the function it runs, e.g. "
+                       "`target: plugin.stages.fetch`",
+                       st->name);
+        else
+            load_error(lc, map->pos,
+                       "stage %zu has no `target`: name the function it runs, e.g. "
+                       "`target: plugin.stages.fetch`",
+                       index + 1);
+    }
     if (st->name == NULL && ynode_get(map, "name") == NULL && ynode_get(options, "name") == NULL) {
-        load_error(lc, map->pos, "stage %zu has no `name`", index + 1);
+        load_error(lc, map->pos, "stage %zu has no `name`: add `name:` with a name unique in "
+                                 "this workflow",
+                   index + 1);
     } else if (st->name != NULL && st->name[0] == '\0' && st->target[0] != '\0') {
         free(st->name);
         st->name = stage_default_name(st->target);
@@ -566,11 +607,15 @@ static void workflow_check_cycles(load_ctx *lc, const dapt_workflow *wf)
     dapt_graph_free(g);
 }
 
-static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf)
+/* Where each stage's `type` value and `map_on` key were written, for the
+ * checks that can only be made once the whole stage is read. */
+static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf, const dapt_pos *wf_type_pos,
+                                  const dapt_pos *wf_map_on_pos)
 {
     name_table names;
     name_table_init(&names, wf->stage_count);
     const char **all = xcalloc(wf->stage_count, sizeof *all);
+    bool *noted = xcalloc(wf->stage_count, sizeof *noted);
     for (size_t i = 0; i < wf->stage_count; i++) {
         dapt_stage *st = &wf->stages[i];
         all[i] = st->name;
@@ -579,8 +624,10 @@ static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf)
             load_error(lc, st->name_pos,
                        "duplicate stage name `%s`; it is first defined at line %d", st->name,
                        wf->stages[first].name_pos.line);
-            load_note(lc, wf->stages[first].name_pos, "stage `%s` is first defined here",
-                      st->name);
+            if (!noted[first])
+                load_note(lc, wf->stages[first].name_pos, "stage `%s` is first defined here",
+                          st->name);
+            noted[first] = true;
         }
     }
     for (size_t i = 0; i < wf->stage_count; i++) {
@@ -593,7 +640,10 @@ static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf)
             }
             if (name_table_get(&names, dep) >= 0)
                 continue;
+            /* never suggest the stage itself: that would be a self-dependency */
+            all[i] = NULL;
             const char *near = suggest_closest(dep, all, wf->stage_count);
+            all[i] = st->name;
             if (near != NULL)
                 load_error(lc, st->depends_pos[d],
                            "stage `%s` depends on `%s`, which is not a stage of this workflow "
@@ -606,18 +656,19 @@ static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf)
         }
         if (st->type == DAPT_STAGE_PARAMETERIZED && st->depends_count == 0 &&
             st->map_on == NULL)
-            load_error(lc, st->pos,
+            load_error(lc, wf_type_pos[i],
                        "parameterized stage `%s` has nothing to map over: add `depends_on` (it "
                        "maps over the first dependency's output) or `options.map_on` (an input "
                        "key)",
                        st->name);
         if (st->type == DAPT_STAGE_SIMPLE && st->map_on != NULL)
-            load_warning(lc, st->pos,
+            load_warning(lc, wf_map_on_pos[i],
                          "`map_on` only applies to parameterized stages; add `type: "
                          "parameterized` to stage `%s`",
                          st->name);
     }
     workflow_check_cycles(lc, wf);
+    free(noted);
     free(all);
     name_table_free(&names);
 }
@@ -682,11 +733,23 @@ dapt_workflow *workflow_load(load_ctx *lc, const ynode *doc, bool flat)
         return wf;
     }
     wf->stages = xcalloc(stages->count, sizeof *wf->stages);
+    dapt_pos *type_pos = xcalloc(stages->count, sizeof *type_pos);
+    dapt_pos *map_on_pos = xcalloc(stages->count, sizeof *map_on_pos);
     for (size_t i = 0; i < stages->count; i++) {
-        stage_load(lc, &wf->stages[i], stages->items[i], i);
+        const ynode *map = stages->items[i];
+        const ynode *options = ynode_get(map, "options");
+        const ynode *t = ynode_get(options, "type") ? ynode_get(options, "type")
+                                                    : ynode_get(map, "type");
+        const ynode *m = ynode_key(options, "map_on") ? ynode_key(options, "map_on")
+                                                      : ynode_key(map, "map_on");
+        type_pos[i] = t ? t->pos : map->pos;
+        map_on_pos[i] = m ? m->pos : map->pos;
+        stage_load(lc, &wf->stages[i], map, i);
         wf->stage_count++;
     }
-    workflow_check_stages(lc, wf);
+    workflow_check_stages(lc, wf, type_pos, map_on_pos);
+    free(type_pos);
+    free(map_on_pos);
     return wf;
 }
 

@@ -24,6 +24,7 @@
  * document is an alias bomb, not a workflow. */
 #define YNODE_MAX_EXPANSION 1000000
 #define YARENA_CHUNK 16384
+#define YNODE_MAX_JSON_DEPTH 512
 
 /* The arena: bump allocation from a list of chunks. */
 struct yarena {
@@ -222,7 +223,14 @@ static const ynode *const *ykey_sort_keys;
 static int ykey_sort_compare(const void *pa, const void *pb)
 {
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    int c = ynode_key_compare(ykey_sort_keys[a], ykey_sort_keys[b]);
+    const ynode *ka = ykey_sort_keys[a], *kb = ykey_sort_keys[b];
+    /* keys that are collections (already reported) have no text to compare */
+    if (ka->type != YNODE_SCALAR || kb->type != YNODE_SCALAR) {
+        if (ka->type != kb->type)
+            return ka->type < kb->type ? -1 : 1;
+        return a < b ? -1 : a > b;
+    }
+    int c = ynode_key_compare(ka, kb);
     if (c != 0)
         return c;
     return a < b ? -1 : a > b;
@@ -265,12 +273,52 @@ static void yparser_check_duplicates(yparser *yp, yframe *f)
             ynode_key_compare(a, b) == 0) {
             /* report against the first occurrence of the run */
             size_t first = i - 1;
-            while (first > 0 && ynode_key_compare(f->keys[idx[first - 1]], b) == 0)
+            while (first > 0 && f->keys[idx[first - 1]]->type == YNODE_SCALAR &&
+                   ynode_key_compare(f->keys[idx[first - 1]], b) == 0)
                 first--;
             yparser_report_duplicate(yp, f->keys[idx[first]], b);
         }
     }
     free(idx);
+}
+
+/* A set of key texts, so merging big mappings stays linear. */
+typedef struct ykeyset {
+    const ynode **slots;
+    size_t cap, count;
+} ykeyset;
+
+static size_t ykeyset_hash(const ynode *k)
+{
+    size_t h = 1469598103934665603u;
+    for (size_t i = 0; i < k->len; i++)
+        h = (h ^ (unsigned char)k->str[i]) * 1099511628211u;
+    return h;
+}
+
+/* Adds the key; false when it was already there. */
+static bool ykeyset_add(ykeyset *s, const ynode *k)
+{
+    if ((s->count + 1) * 2 > s->cap) {
+        ykeyset old = *s;
+        s->cap = old.cap ? old.cap * 2 : 32;
+        s->slots = xcalloc(s->cap, sizeof *s->slots);
+        s->count = 0;
+        for (size_t i = 0; i < old.cap; i++) {
+            if (old.slots[i] != NULL)
+                ykeyset_add(s, old.slots[i]);
+        }
+        free(old.slots);
+    }
+    size_t i = ykeyset_hash(k) & (s->cap - 1);
+    while (s->slots[i] != NULL) {
+        if (ynode_key_compare(s->slots[i], k) == 0)
+            return false;
+        i = (i + 1) & (s->cap - 1);
+    }
+    s->slots[i] = k;
+    s->count++;
+    return true;
 }
 
 /* `<<: *base` or `<<: [*a, *b]`: copy in the entries the mapping does not
@@ -284,11 +332,15 @@ static void yparser_merge(yparser *yp, yframe *f)
         return;
     ynode **items = f->items, **keys = f->keys;
     size_t count = f->count;
+    ykeyset present = {0};
     f->items = f->keys = NULL;
     f->count = f->cap = 0;
     for (size_t i = 0; i < count; i++) {
-        if (!ynode_is_merge_key(keys[i]))
+        if (!ynode_is_merge_key(keys[i])) {
             yframe_push_child(f, items[i], keys[i]);
+            if (keys[i]->type == YNODE_SCALAR)
+                ykeyset_add(&present, keys[i]);
+        }
     }
     for (size_t i = 0; i < count; i++) {
         if (!ynode_is_merge_key(keys[i]))
@@ -308,16 +360,12 @@ static void yparser_merge(yparser *yp, yframe *f)
                 continue;
             }
             for (size_t k = 0; k < src->count; k++) {
-                bool present = false;
-                for (size_t j = 0; j < f->count && !present; j++)
-                    present = f->keys[j]->type == YNODE_SCALAR &&
-                              src->keys[k]->type == YNODE_SCALAR &&
-                              ynode_key_compare(f->keys[j], src->keys[k]) == 0;
-                if (!present)
+                if (src->keys[k]->type == YNODE_SCALAR && ykeyset_add(&present, src->keys[k]))
                     yframe_push_child(f, src->items[k], src->keys[k]);
             }
         }
     }
+    free(present.slots);
     free(items);
     free(keys);
 }
@@ -372,10 +420,45 @@ static void yparser_reset_stack(yparser *yp)
     }
 }
 
-static void yparser_syntax_error(yparser *yp, const yaml_parser_t *p)
+/* libyaml's words for the commonest mistakes, made into advice. */
+static const struct yhint {
+    const char *problem;
+    const char *hint;
+} yhints[] = {
+    {"mapping values are not allowed", "if this `:` belongs to the value, quote the whole value"},
+    {"did not find expected '-' indicator", "check the indentation of this line"},
+    {"did not find expected key", "check the indentation of this line"},
+    {"could not find expected ':'", "a key needs a `:` after it"},
+    {"found undefined tag handle", "write the tag as !!str, or quote the value"},
+};
+
+static void yparser_syntax_error(yparser *yp, const yaml_parser_t *p, const char *buf, size_t len)
 {
     yaml_mark_t m = p->problem_mark;
     const char *problem = p->problem ? p->problem : "invalid YAML";
+    /* A tab where indentation is expected: libyaml reports it in two
+     * different ways, neither of which says "tab" plainly. */
+    bool tab = strstr(problem, "tab character") != NULL ||
+               (strstr(problem, "cannot start any token") != NULL && m.index < len &&
+                buf[m.index] == '\t');
+    if (tab) {
+        dapt_diags_add(yp->diags, yp->file, ynode_mark_pos(m), DAPT_SEV_ERROR,
+                       "YAML syntax: a tab indents this line; YAML indents with spaces only");
+        return;
+    }
+    for (size_t i = 0; i < sizeof yhints / sizeof yhints[0]; i++) {
+        if (strstr(problem, yhints[i].problem) != NULL) {
+            if (p->context != NULL)
+                dapt_diags_add(yp->diags, yp->file, ynode_mark_pos(m), DAPT_SEV_ERROR,
+                               "YAML syntax: %s %s (line %d, column %d); %s", problem, p->context,
+                               (int)p->context_mark.line + 1, (int)p->context_mark.column + 1,
+                               yhints[i].hint);
+            else
+                dapt_diags_add(yp->diags, yp->file, ynode_mark_pos(m), DAPT_SEV_ERROR,
+                               "YAML syntax: %s; %s", problem, yhints[i].hint);
+            return;
+        }
+    }
     if (p->context != NULL) {
         dapt_diags_add(yp->diags, yp->file, ynode_mark_pos(m), DAPT_SEV_ERROR,
                        "YAML syntax: %s %s (line %d, column %d)", problem, p->context,
@@ -491,7 +574,7 @@ int ynode_parse(ydocs *out, const char *file, const char *buf, size_t len, dapt_
     for (;;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&p, &ev)) {
-            yparser_syntax_error(&yp, &p);
+            yparser_syntax_error(&yp, &p, buf, len);
             rc = -1;
             break;
         }
@@ -694,18 +777,18 @@ static json_t *ynode_scalar_json(const ynode *n)
     return json_stringn(n->str, n->len);
 }
 
-static json_t *ynode_json_rec(const ynode *n, const char *file, dapt_diags *diags, int depth)
+/* Returns NULL when the value nests too deeply (aliases can stack the
+ * parser's own limit several times over); the caller reports it. */
+static json_t *ynode_json_rec(const ynode *n, int depth)
 {
     if (n->type == YNODE_SCALAR)
         return ynode_scalar_json(n);
-    if (depth > YNODE_MAX_DEPTH * 2) {
-        dapt_diags_add(diags, file, n->pos, DAPT_SEV_ERROR, "value nested too deeply");
+    if (depth > YNODE_MAX_JSON_DEPTH)
         return NULL;
-    }
     if (n->type == YNODE_SEQ) {
         json_t *arr = json_array();
         for (size_t i = 0; i < n->count; i++) {
-            json_t *v = ynode_json_rec(n->items[i], file, diags, depth + 1);
+            json_t *v = ynode_json_rec(n->items[i], depth + 1);
             if (v == NULL) {
                 json_decref(arr);
                 return NULL;
@@ -719,7 +802,7 @@ static json_t *ynode_json_rec(const ynode *n, const char *file, dapt_diags *diag
         const ynode *k = n->keys[i];
         if (k->type != YNODE_SCALAR)
             continue; /* reported by the parser */
-        json_t *v = ynode_json_rec(n->items[i], file, diags, depth + 1);
+        json_t *v = ynode_json_rec(n->items[i], depth + 1);
         if (v == NULL) {
             json_decref(obj);
             return NULL;
@@ -729,9 +812,15 @@ static json_t *ynode_json_rec(const ynode *n, const char *file, dapt_diags *diag
     return obj;
 }
 
-json_t *ynode_to_json(const ynode *n, const char *file, dapt_diags *diags)
+json_t *ynode_to_json(const ynode *n, const char *what, const char *file, dapt_diags *diags)
 {
     if (n == NULL)
         return json_null();
-    return ynode_json_rec(n, file, diags, 0);
+    json_t *j = ynode_json_rec(n, 0);
+    if (j == NULL && diags != NULL)
+        dapt_diags_add(diags, file, n->pos, DAPT_SEV_ERROR,
+                       "`%s` nests more than %d levels deep once its aliases are expanded; "
+                       "flatten it",
+                       what, YNODE_MAX_JSON_DEPTH);
+    return j;
 }

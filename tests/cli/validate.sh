@@ -40,9 +40,9 @@ expect_exit 0 "warnings alone exit 0" "$DAPT" validate "$TMP/warn.yaml"
 contains "$TMP/err" "warn.yaml:5:5: warning: unknown key \`tagret\` in a stage (did you mean \`target\`?)" "warning with position and suggestion"
 
 expect_exit 1 "errors exit 1" "$DAPT" validate "$TMP/good.yaml" "$TMP/bad.yaml"
-contains "$TMP/err" "bad.yaml:7:21: error: dependency cycle: a -> b -> a" "cycle named with position"
+contains "$TMP/err" "bad.yaml:7:20: error: dependency cycle: a -> b -> a" "cycle named with position"
 contains "$TMP/err" "bad.yaml:11:7: error: stage \`c\` has no \`target\`" "missing target"
-contains "$TMP/err" "bad.yaml:12:21: error: stage \`c\` depends on \`aa\`, which is not a stage of this workflow (did you mean \`a\`?)" "unknown dependency with suggestion"
+contains "$TMP/err" "bad.yaml:12:20: error: stage \`c\` depends on \`aa\`, which is not a stage of this workflow (did you mean \`a\`?)" "unknown dependency with suggestion"
 # sorted by position
 lines=$(grep -c '' "$TMP/err")
 sorted=$(cut -d: -f2 "$TMP/err" | sort -n -c 2>&1 && echo yes)
@@ -56,7 +56,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert isinstance(d, list) and len(d) == 3, d
 assert set(d[0]) == {"file", "line", "column", "severity", "message"}, d[0]
-assert d[0]["line"] == 7 and d[0]["column"] == 21 and d[0]["severity"] == "error"
+assert d[0]["line"] == 7 and d[0]["column"] == 20 and d[0]["severity"] == "error"
 PY
     then ok "--json shape"; else not_ok "--json shape"; fi
 fi

@@ -29,7 +29,7 @@ static void test_multi_document(void **state)
                        "metadata: {name: on_fail}\n"
                        "spec:\n"
                        "  rule: {and: [{eq: [{var: data.state}, failed]}]}\n"
-                       "  action: {target: run_workflow}\n"
+                       "  action: {target: run_workflow, parameters: {workflow: w}}\n"
                        "---\n";
     dapt_bundle *b;
     dapt_diags d;

@@ -43,7 +43,7 @@ static void test_scalars_core_schema(void **state)
     parse(&docs, &d,
           "n: ~\nt: true\nf: False\ni: -12\nx: 0x1f\nr: 1.5\ne: 1e3\ns: '12'\n"
           "on: yes\nnan: .nan\nq: \"true\"\nv: 1.2.3\n");
-    json_t *j = ynode_to_json(docs.docs[0].root, "t.yaml", &d);
+    json_t *j = ynode_to_json(docs.docs[0].root, "value", "t.yaml", &d);
     assert_true(json_is_null(json_object_get(j, "n")));
     assert_true(json_is_true(json_object_get(j, "t")));
     assert_true(json_is_false(json_object_get(j, "f")));
@@ -69,7 +69,7 @@ static void test_aliases_and_merge(void **state)
     dapt_diags d;
     assert_int_equal(
         parse(&docs, &d, "base: &b {cpus: 1, memory: 2GB}\nx:\n  <<: *b\n  cpus: 4\ny: *b\n"), 0);
-    json_t *j = ynode_to_json(docs.docs[0].root, "t.yaml", &d);
+    json_t *j = ynode_to_json(docs.docs[0].root, "value", "t.yaml", &d);
     json_t *x = json_object_get(j, "x");
     assert_int_equal(json_integer_value(json_object_get(x, "cpus")), 4); /* own key wins */
     assert_string_equal(json_string_value(json_object_get(x, "memory")), "2GB");
