@@ -7,41 +7,28 @@
 
 #include "engine.h"
 
-static const struct selector_def {
-    const char *name;
-    dapt_selector_type type;
-} selector_defs[] = {
-    {"name", DAPT_SELECTOR_NAME},
-    {"annotation", DAPT_SELECTOR_ANNOTATION},
+/* Selector types, indexed by dapt_selector_type (NONE has no name). */
+static const char *const selector_names[] = {
+    [DAPT_SELECTOR_NONE] = "",
+    [DAPT_SELECTOR_NAME] = "name",
+    [DAPT_SELECTOR_ANNOTATION] = "annotation",
 };
-#define SELECTOR_COUNT (sizeof selector_defs / sizeof selector_defs[0])
+#define SELECTOR_COUNT (sizeof selector_names / sizeof selector_names[0])
 
 static const char *const config_spec_keys[] = {"selector", "data"};
 static const char *const selector_keys[] = {"type", "value", "kind"};
 
 static int config_selector_type(load_ctx *lc, const ynode *t, dapt_selector_type *out)
 {
-    char *text = NULL;
     *out = DAPT_SELECTOR_NAME; /* Flowdapt's default */
     if (t == NULL || ynode_is_null(t))
         return 0;
-    if (load_string(lc, t, "selector.type", &text) < 0)
+    /* skip the unnamed NONE row */
+    int i = load_choice(lc, t, "selector type", selector_names + 1, SELECTOR_COUNT - 1);
+    if (i < 0)
         return -1;
-    for (size_t i = 0; i < SELECTOR_COUNT; i++) {
-        if (strcmp(text, selector_defs[i].name) == 0) {
-            *out = selector_defs[i].type;
-            free(text);
-            return 0;
-        }
-    }
-    const char *names[SELECTOR_COUNT];
-    for (size_t i = 0; i < SELECTOR_COUNT; i++)
-        names[i] = selector_defs[i].name;
-    const char *near = suggest_closest(text, names, SELECTOR_COUNT);
-    load_error(lc, t->pos, "unknown selector type `%s`; expected `name` or `annotation`%s%s%s",
-               text, near ? " (did you mean `" : "", near ? near : "", near ? "`?)" : "");
-    free(text);
-    return -1;
+    *out = (dapt_selector_type)(i + 1);
+    return 0;
 }
 
 static void config_load_selector(load_ctx *lc, dapt_config *cfg, const ynode *sel)

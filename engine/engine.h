@@ -117,6 +117,12 @@ void load_note(load_ctx *lc, dapt_pos pos, const char *fmt, ...)
 /* Warn about keys of `map` not in `known` (with a suggestion). */
 void load_unknown_keys(load_ctx *lc, const ynode *map, const char *what,
                        const char *const *known, size_t count);
+/* `v` names one of `names`, a table indexed by an enum: returns the index,
+ * or -1 after reporting "unknown WHAT `X`" with the closest name or the
+ * list of choices.  Any scalar is taken as its text (`type: true` is a
+ * wrong name, not a wrong type). */
+int load_choice(load_ctx *lc, const ynode *v, const char *what, const char *const *names,
+                size_t count);
 /* Typed field readers: 0 when absent or read, -1 when wrong (reported). */
 int load_string(load_ctx *lc, const ynode *n, const char *what, char **out);
 bool load_valid_name(const char *name);

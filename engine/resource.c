@@ -180,24 +180,41 @@ int load_metadata(load_ctx *lc, const ynode *doc, char **name, json_t **annotati
     return rc;
 }
 
-/* The kinds, as a table: adding a kind is adding a row. */
-static const struct kind_def {
-    const char *name;
-    dapt_kind kind;
-} kind_defs[] = {
-    {"workflow", DAPT_KIND_WORKFLOW},
-    {"config", DAPT_KIND_CONFIG},
-    {"trigger_rule", DAPT_KIND_TRIGGER_RULE},
+int load_choice(load_ctx *lc, const ynode *v, const char *what, const char *const *names,
+                size_t count)
+{
+    if (v->type != YNODE_SCALAR || ynode_is_null(v)) {
+        load_error(lc, v->pos, "`%s` must be a string, not %s", what, ynode_describe(v));
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (strlen(names[i]) == v->len && memcmp(names[i], v->str, v->len) == 0)
+            return (int)i;
+    }
+    const char *near = suggest_closest(v->str, names, count);
+    if (near != NULL) {
+        load_error(lc, v->pos, "unknown %s `%s` (did you mean `%s`?)", what, v->str, near);
+        return -1;
+    }
+    strbuf sb = {0};
+    for (size_t i = 0; i < count; i++)
+        strbuf_printf(&sb, "%s`%s`", i == 0 ? "" : i + 1 == count ? " or " : ", ", names[i]);
+    load_error(lc, v->pos, "unknown %s `%s`; expected %s", what, v->str, sb.buf);
+    strbuf_free(&sb);
+    return -1;
+}
+
+/* The kinds, indexed by dapt_kind: adding a kind is adding a row. */
+static const char *const kind_names[] = {
+    [DAPT_KIND_WORKFLOW] = "workflow",
+    [DAPT_KIND_CONFIG] = "config",
+    [DAPT_KIND_TRIGGER_RULE] = "trigger_rule",
 };
-#define KIND_COUNT (sizeof kind_defs / sizeof kind_defs[0])
+#define KIND_COUNT (sizeof kind_names / sizeof kind_names[0])
 
 const char *dapt_kind_name(dapt_kind kind)
 {
-    for (size_t i = 0; i < KIND_COUNT; i++) {
-        if (kind_defs[i].kind == kind)
-            return kind_defs[i].name;
-    }
-    return "unknown";
+    return (size_t)kind < KIND_COUNT ? kind_names[kind] : "unknown";
 }
 
 static const char *const envelope_keys[] = {"kind", "metadata", "spec", "version"};
@@ -223,36 +240,20 @@ static int resource_kind(load_ctx *lc, const ynode *doc, dapt_kind *kind, bool *
                    "or `kind: trigger_rule`");
         return -1;
     }
-    char *text = NULL;
-    if (load_string(lc, k, "kind", &text) < 0)
+    int i = load_choice(lc, k, "kind", kind_names, KIND_COUNT);
+    if (i < 0)
         return -1;
-    for (size_t i = 0; i < KIND_COUNT; i++) {
-        if (strcmp(text, kind_defs[i].name) == 0) {
-            *kind = kind_defs[i].kind;
-            *flat = *kind == DAPT_KIND_WORKFLOW && ynode_get(doc, "spec") == NULL &&
-                    ynode_get(doc, "stages") != NULL;
-            free(text);
-            if (*flat && ynode_get(doc, "metadata") != NULL) {
-                /* half of each form: the likeliest fix is a missing `spec:` */
-                load_error(lc, ynode_key(doc, "stages")->pos,
-                           "`stages` belongs under `spec` in a resource with `metadata`: write "
-                           "`spec:` and indent `stages` under it");
-                return -1;
-            }
-            return 0;
-        }
+    *kind = (dapt_kind)i;
+    *flat = *kind == DAPT_KIND_WORKFLOW && ynode_get(doc, "spec") == NULL &&
+            ynode_get(doc, "stages") != NULL;
+    if (*flat && ynode_get(doc, "metadata") != NULL) {
+        /* half of each form: the likeliest fix is a missing `spec:` */
+        load_error(lc, ynode_key(doc, "stages")->pos,
+                   "`stages` belongs under `spec` in a resource with `metadata`: write "
+                   "`spec:` and indent `stages` under it");
+        return -1;
     }
-    const char *names[KIND_COUNT];
-    for (size_t i = 0; i < KIND_COUNT; i++)
-        names[i] = kind_defs[i].name;
-    const char *near = suggest_closest(text, names, KIND_COUNT);
-    if (near != NULL)
-        load_error(lc, k->pos, "unknown kind `%s` (did you mean `%s`?)", text, near);
-    else
-        load_error(lc, k->pos, "unknown kind `%s`; expected workflow, config or trigger_rule",
-                   text);
-    free(text);
-    return -1;
+    return 0;
 }
 
 static const char *resource_name(const dapt_resource *r)

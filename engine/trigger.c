@@ -10,41 +10,26 @@
 
 #include "engine.h"
 
-static const struct trigger_type_def {
-    const char *name;
-    dapt_trigger_type type;
-} trigger_type_defs[] = {
-    {"condition", DAPT_TRIGGER_CONDITION},
-    {"schedule", DAPT_TRIGGER_SCHEDULE},
+/* Trigger types, indexed by dapt_trigger_type. */
+static const char *const trigger_type_names[] = {
+    [DAPT_TRIGGER_CONDITION] = "condition",
+    [DAPT_TRIGGER_SCHEDULE] = "schedule",
 };
-#define TRIGGER_TYPE_COUNT (sizeof trigger_type_defs / sizeof trigger_type_defs[0])
+#define TRIGGER_TYPE_COUNT (sizeof trigger_type_names / sizeof trigger_type_names[0])
 
 static const char *const trigger_spec_keys[] = {"type", "rule", "action"};
 static const char *const action_keys[] = {"target", "parameters", "params"};
 
 static int trigger_load_type(load_ctx *lc, const ynode *t, dapt_trigger_type *out)
 {
-    char *text = NULL;
     *out = DAPT_TRIGGER_CONDITION; /* Flowdapt's default */
     if (t == NULL || ynode_is_null(t))
         return 0;
-    if (load_string(lc, t, "type", &text) < 0)
+    int i = load_choice(lc, t, "trigger type", trigger_type_names, TRIGGER_TYPE_COUNT);
+    if (i < 0)
         return -1;
-    for (size_t i = 0; i < TRIGGER_TYPE_COUNT; i++) {
-        if (strcmp(text, trigger_type_defs[i].name) == 0) {
-            *out = trigger_type_defs[i].type;
-            free(text);
-            return 0;
-        }
-    }
-    const char *names[TRIGGER_TYPE_COUNT];
-    for (size_t i = 0; i < TRIGGER_TYPE_COUNT; i++)
-        names[i] = trigger_type_defs[i].name;
-    const char *near = suggest_closest(text, names, TRIGGER_TYPE_COUNT);
-    load_error(lc, t->pos, "unknown trigger type `%s`; expected `condition` or `schedule`%s%s%s",
-               text, near ? " (did you mean `" : "", near ? near : "", near ? "`?)" : "");
-    free(text);
-    return -1;
+    *out = (dapt_trigger_type)i;
+    return 0;
 }
 
 /* A cron expression has five fields: minute hour day-of-month month

@@ -12,22 +12,16 @@
 
 #include "engine.h"
 
-static const struct stage_type_def {
-    const char *name;
-    dapt_stage_type type;
-} stage_type_defs[] = {
-    {"simple", DAPT_STAGE_SIMPLE},
-    {"parameterized", DAPT_STAGE_PARAMETERIZED},
+/* The stage types, indexed by dapt_stage_type. */
+static const char *const stage_type_names[] = {
+    [DAPT_STAGE_SIMPLE] = "simple",
+    [DAPT_STAGE_PARAMETERIZED] = "parameterized",
 };
-#define STAGE_TYPE_COUNT (sizeof stage_type_defs / sizeof stage_type_defs[0])
+#define STAGE_TYPE_COUNT (sizeof stage_type_names / sizeof stage_type_names[0])
 
 const char *dapt_stage_type_name(dapt_stage_type type)
 {
-    for (size_t i = 0; i < STAGE_TYPE_COUNT; i++) {
-        if (stage_type_defs[i].type == type)
-            return stage_type_defs[i].name;
-    }
-    return "simple";
+    return (size_t)type < STAGE_TYPE_COUNT ? stage_type_names[type] : "simple";
 }
 
 /* One stage field: its key, and how to read its value into the stage. */
@@ -126,32 +120,17 @@ static int stage_load_target(load_ctx *lc, dapt_stage *st, const ynode *v)
 
 static int stage_load_type(load_ctx *lc, dapt_stage *st, const ynode *v)
 {
-    char *text = NULL;
-    if (v->type == YNODE_SCALAR && !ynode_is_null(v))
-        text = xstrndup(v->str, v->len); /* `type: true` is just a wrong name */
-    else if (load_string(lc, v, "type", &text) < 0)
-        return -1;
-    for (size_t i = 0; i < STAGE_TYPE_COUNT; i++) {
-        if (strcmp(text, stage_type_defs[i].name) == 0) {
-            st->type = stage_type_defs[i].type;
-            free(text);
-            return 0;
-        }
-    }
-    const char *names[STAGE_TYPE_COUNT];
-    for (size_t i = 0; i < STAGE_TYPE_COUNT; i++)
-        names[i] = stage_type_defs[i].name;
-    const char *near = suggest_closest(text, names, STAGE_TYPE_COUNT);
     /* "parameter" is what Flowdapt's own dashboard wrote by mistake */
-    if (near == NULL && strncmp(text, "param", 5) == 0)
-        near = "parameterized";
-    if (near != NULL)
-        load_error(lc, v->pos, "unknown stage type `%s` (did you mean `%s`?)", text, near);
-    else
-        load_error(lc, v->pos, "unknown stage type `%s`; expected `simple` or `parameterized`",
-                   text);
-    free(text);
-    return -1;
+    if (v->type == YNODE_SCALAR && strncmp(v->str, "param", 5) == 0 &&
+        strcmp(v->str, "parameterized") != 0) {
+        load_error(lc, v->pos, "unknown stage type `%s` (did you mean `parameterized`?)", v->str);
+        return -1;
+    }
+    int i = load_choice(lc, v, "stage type", stage_type_names, STAGE_TYPE_COUNT);
+    if (i < 0)
+        return -1;
+    st->type = (dapt_stage_type)i;
+    return 0;
 }
 
 static void stage_add_dep(load_ctx *lc, dapt_stage *st, const ynode *item)
