@@ -74,4 +74,16 @@ expect_exit 1 "a directory is an error" "$DAPT" validate "$TMP"
 expect_exit 0 "examples validate" "$DAPT" validate "$ex"/workflows/*.yaml "$ex"/configs/*.yaml "$ex"/triggers/*.yaml
 [ ! -s "$TMP/err" ] && ok "examples have no warnings" || { not_ok "examples have no warnings"; sed 's/^/# /' "$TMP/err"; }
 
+# inputs the fuzzer once broke the loader with: each must end in a clean
+# verdict (0 or 1), never a crash or a sanitizer report (exit >= 2)
+for f in "$top_srcdir"/tests/data/fuzz-crashes/*.yaml; do
+    "$DAPT" validate "$f" >/dev/null 2>"$TMP/fz"; rc=$?
+    if [ "$rc" -le 1 ]; then ok "fuzz regression $(basename "$f")"; else
+        not_ok "fuzz regression $(basename "$f") (exit $rc)"; sed 's/^/# /' "$TMP/fz" | head -20; fi
+    # one diagnostic per line, whatever the input held
+    if grep -qv '^[^:]*:[0-9]*:[0-9]*: \(error\|warning\|note\): ' "$TMP/fz"; then
+        not_ok "one-line diagnostics for $(basename "$f")"; head -5 "$TMP/fz" | sed 's/^/# /'
+    else ok "one-line diagnostics for $(basename "$f")"; fi
+done
+
 done_testing
