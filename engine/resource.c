@@ -377,7 +377,8 @@ int dapt_load_buffer(dapt_bundle **out, const char *name, const char *buf, size_
 /* Read a whole file.  The caller frees *buf. */
 static int resource_read_file(char **buf, size_t *len, const char *path, char **cause)
 {
-    FILE *f = fopen(path, "rb");
+    bool std_in = strcmp(path, "-") == 0; /* `dapt validate -` reads a pipe */
+    FILE *f = std_in ? stdin : fopen(path, "rb");
     if (f == NULL) {
         *cause = xasprintf("cannot open: %s", strerror(errno));
         return -1;
@@ -395,11 +396,13 @@ static int resource_read_file(char **buf, size_t *len, const char *path, char **
         strbuf_add(&sb, chunk, n);
     if (ferror(f)) {
         *cause = xasprintf("cannot read: %s", strerror(errno));
-        fclose(f);
+        if (!std_in)
+            fclose(f);
         strbuf_free(&sb);
         return -1;
     }
-    fclose(f);
+    if (!std_in)
+        fclose(f);
     *len = sb.len;
     *buf = strbuf_detach(&sb);
     return 0;
@@ -415,7 +418,7 @@ int dapt_load_file(dapt_bundle **out, const char *path, dapt_diags *diags)
         *out = xcalloc(1, sizeof **out);
         return -1;
     }
-    int rc = dapt_load_buffer(out, path, buf, len, diags);
+    int rc = dapt_load_buffer(out, strcmp(path, "-") == 0 ? "<stdin>" : path, buf, len, diags);
     free(buf);
     return rc;
 }

@@ -180,7 +180,8 @@ typedef struct dapt_bundle {
  * `diags` in one pass.  *out receives every resource that could be read,
  * even one with errors (marked !valid), so an editor can still draw it; it
  * is never NULL on return.  Returns 0 when no error was found, -1 otherwise.
- * The caller frees *out with dapt_bundle_free().
+ * The caller frees *out with dapt_bundle_free().  dapt_load_file reads
+ * standard input when `path` is "-" (named "<stdin>" in diagnostics).
  */
 int dapt_load_file(dapt_bundle **out, const char *path, dapt_diags *diags);
 int dapt_load_buffer(dapt_bundle **out, const char *name, const char *buf, size_t len,

@@ -70,6 +70,10 @@ expect_exit 1 "a missing file is an error" "$DAPT" validate "$TMP/nope.yaml"
 contains "$TMP/err" "nope.yaml: error: cannot open" "missing file named"
 expect_exit 1 "a directory is an error" "$DAPT" validate "$TMP"
 
+printf 'name: piped\nstages: [{name: a, target: p.a, depends_on: [b]}]\n' >"$TMP/pipe.yaml"
+expect_exit 1 "validate - reads standard input" sh -c '"$0" validate - <"$1"' "$DAPT" "$TMP/pipe.yaml"
+contains "$TMP/err" "<stdin>:2:46: error: stage \`a\` depends on \`b\`" "stdin named <stdin> with positions"
+
 # the bundled example workspace is valid, without warnings
 expect_exit 0 "examples validate" "$DAPT" validate "$ex"/workflows/*.yaml "$ex"/configs/*.yaml "$ex"/triggers/*.yaml
 [ ! -s "$TMP/err" ] && ok "examples have no warnings" || { not_ok "examples have no warnings"; sed 's/^/# /' "$TMP/err"; }
