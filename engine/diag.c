@@ -6,11 +6,6 @@
 
 #include "engine.h"
 
-const char *dapt_version(void)
-{
-    return PACKAGE_VERSION;
-}
-
 void dapt_diags_init(dapt_diags *diags)
 {
     memset(diags, 0, sizeof *diags);

@@ -106,7 +106,6 @@ json_t *ynode_to_json(const ynode *n, const char *what, const char *file, dapt_d
 typedef struct load_ctx {
     const char *file;
     dapt_diags *diags;
-    size_t errors; /* errors added by this resource so far */
 } load_ctx;
 void load_error(load_ctx *lc, dapt_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -5,6 +5,7 @@
 noinst_LTLIBRARIES = libdapt-core.la
 libdapt_core_la_SOURCES = \
 	%reldir%/engine.h \
+	%reldir%/version.c \
 	%reldir%/xmalloc.c \
 	%reldir%/strbuf.c \
 	%reldir%/suggest.c \

@@ -18,8 +18,6 @@ static void load_vadd(load_ctx *lc, dapt_pos pos, dapt_severity sev, const char 
     char *msg = xvasprintf(fmt, ap);
     dapt_diags_add(lc->diags, lc->file, pos, sev, "%s", msg);
     free(msg);
-    if (sev == DAPT_SEV_ERROR)
-        lc->errors++;
 }
 
 void load_error(load_ctx *lc, dapt_pos pos, const char *fmt, ...)
@@ -308,7 +306,7 @@ static void bundle_push(dapt_bundle *b, dapt_resource r)
 static void resource_load_doc(dapt_bundle *b, const char *file, const ydoc *doc,
                               dapt_diags *diags)
 {
-    load_ctx lc = {.file = file, .diags = diags, .errors = 0};
+    load_ctx lc = {.file = file, .diags = diags};
     size_t errors_before = dapt_diags_count(diags, DAPT_SEV_ERROR);
     const ynode *root = doc->root;
     dapt_kind kind;

@@ -282,10 +282,8 @@ static int stage_load_args(load_ctx *lc, dapt_stage *st, const ynode *v)
         return -1;
     }
     json_t *j = ynode_to_json(v, "args", lc->file, lc->diags);
-    if (j == NULL) {
-        lc->errors++;
+    if (j == NULL)
         return -1;
-    }
     json_decref(st->args);
     st->args = j;
     return 0;
