@@ -92,10 +92,7 @@ static void graph_view_init(graph_view *v, const dapt_workflow *wf)
 
 static void graph_view_free(graph_view *v)
 {
-    for (size_t c = 0; c < v->ncycles; c++)
-        free(v->cycles[c]);
-    free(v->cycles);
-    free(v->cycle_len);
+    dapt_graph_cycles_free(v->cycles, v->cycle_len, v->ncycles);
     free(v->on_cycle);
     free(v->level);
     free(v->pos);
@@ -240,7 +237,7 @@ static size_t graph_put_inputs(strbuf *sb, const graph_view *v, size_t node, siz
  * One stage's text after the drawing, in `width` columns: name (padded to
  * `namew`), target, marks, inputs.  Beside the drawing the inputs (listed
  * for stages with two or more) only repeat what the lanes show, so they
- * give way first, then the target down to a readable stub.  In a
+ * give way first, then the target is cut short (with "...").  In a
  * `listing`, nothing else shows the inputs: the target gives way to them
  * and they wrap; the return value is the first input still to write (the
  * caller's continuation lines), else the input count.

@@ -39,6 +39,10 @@ void strbuf_putc(strbuf *sb, char c);
 char *strbuf_detach(strbuf *sb); /* caller frees; sb is reset */
 void strbuf_free(strbuf *sb);
 
+/* hash.c: FNV-1a over bytes, for the engine's small string tables (short
+ * keys, tables sized from trusted counts: nothing stronger is needed). */
+size_t hash_bytes(const void *p, size_t n);
+
 /* suggest.c: "did you mean" from edit distance. */
 /* The candidate closest to `word` if close enough to be a likely typo, else
  * NULL.  Borrowed from `candidates`. */

@@ -35,16 +35,9 @@ struct dapt_graph {
     size_t mask;   /* slot count - 1 (a power of two, so probing wraps with &) */
 };
 
-/* FNV-1a: short keys, no need for anything stronger; the table is sized
- * from the node count, never from untrusted probing. */
 static size_t graph_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603u;
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211u;
-    }
-    return (size_t)h;
+    return hash_bytes(s, strlen(s));
 }
 
 /* The slot holding `name`, or the empty slot where it would go. */
@@ -445,4 +438,12 @@ size_t dapt_graph_cycles(const dapt_graph *g, size_t ***cycles, size_t **lengths
     free(visited);
     free(reported);
     return count;
+}
+
+void dapt_graph_cycles_free(size_t **cycles, size_t *lengths, size_t count)
+{
+    for (size_t c = 0; cycles != NULL && c < count; c++)
+        free(cycles[c]);
+    free(cycles);
+    free(lengths);
 }

@@ -7,6 +7,7 @@ libdapt_core_la_SOURCES = \
 	%reldir%/engine.h \
 	%reldir%/version.c \
 	%reldir%/xmalloc.c \
+	%reldir%/hash.c \
 	%reldir%/strbuf.c \
 	%reldir%/suggest.c \
 	%reldir%/diag.c \

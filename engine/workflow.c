@@ -501,65 +501,8 @@ static void stage_load(load_ctx *lc, dapt_stage *st, const ynode *map, size_t in
         st->name = xasprintf("#%zu", index + 1);
 }
 
-/* A small open-addressing table from stage name to index: 10,000 stages
- * must not mean 10^8 string compares. */
-typedef struct name_table {
-    const char **keys;
-    size_t *values;
-    size_t cap;
-} name_table;
-
-static size_t name_hash(const char *s)
+static void workflow_check_cycles(load_ctx *lc, const dapt_workflow *wf, const dapt_graph *g)
 {
-    size_t h = 1469598103934665603u;
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
-static void name_table_init(name_table *t, size_t count)
-{
-    t->cap = 16;
-    while (t->cap < count * 2)
-        t->cap *= 2;
-    t->keys = xcalloc(t->cap, sizeof *t->keys);
-    t->values = xcalloc(t->cap, sizeof *t->values);
-}
-
-/* Insert if absent; returns the index already there, or `value`. */
-static size_t name_table_put(name_table *t, const char *key, size_t value)
-{
-    size_t i = name_hash(key) & (t->cap - 1);
-    while (t->keys[i] != NULL) {
-        if (strcmp(t->keys[i], key) == 0)
-            return t->values[i];
-        i = (i + 1) & (t->cap - 1);
-    }
-    t->keys[i] = key;
-    t->values[i] = value;
-    return value;
-}
-
-static long name_table_get(const name_table *t, const char *key)
-{
-    size_t i = name_hash(key) & (t->cap - 1);
-    while (t->keys[i] != NULL) {
-        if (strcmp(t->keys[i], key) == 0)
-            return (long)t->values[i];
-        i = (i + 1) & (t->cap - 1);
-    }
-    return -1;
-}
-
-static void name_table_free(name_table *t)
-{
-    free(t->keys);
-    free(t->values);
-}
-
-static void workflow_check_cycles(load_ctx *lc, const dapt_workflow *wf)
-{
-    dapt_graph *g = dapt_graph_new(wf);
     size_t **cycles = NULL, *lengths = NULL;
     size_t n = dapt_graph_cycles(g, &cycles, &lengths);
     for (size_t c = 0; c < n; c++) {
@@ -577,11 +520,36 @@ static void workflow_check_cycles(load_ctx *lc, const dapt_workflow *wf)
         }
         load_error(lc, pos, "dependency cycle: %s; remove one of these dependencies", sb.buf);
         strbuf_free(&sb);
-        free(cycles[c]);
     }
-    free(cycles);
-    free(lengths);
-    dapt_graph_free(g);
+    dapt_graph_cycles_free(cycles, lengths, n);
+}
+
+/* Duplicate names, from the graph's lookup (where the last definition
+ * wins): the first stage seen for each winner is the first definition. */
+static void workflow_check_names(load_ctx *lc, const dapt_workflow *wf, const dapt_graph *g)
+{
+    size_t none = wf->stage_count;
+    size_t *first_of = xcalloc(wf->stage_count, sizeof *first_of);
+    bool *noted = xcalloc(wf->stage_count, sizeof *noted);
+    for (size_t i = 0; i < wf->stage_count; i++)
+        first_of[i] = none;
+    for (size_t i = 0; i < wf->stage_count; i++) {
+        const dapt_stage *st = &wf->stages[i];
+        size_t last = (size_t)dapt_graph_find(g, st->name);
+        if (first_of[last] == none) {
+            first_of[last] = i;
+            continue;
+        }
+        size_t first = first_of[last];
+        load_error(lc, st->name_pos, "duplicate stage name `%s`; it is first defined at line %d",
+                   st->name, wf->stages[first].name_pos.line);
+        if (!noted[first])
+            load_note(lc, wf->stages[first].name_pos, "stage `%s` is first defined here",
+                      st->name);
+        noted[first] = true;
+    }
+    free(noted);
+    free(first_of);
 }
 
 /* Where each stage's `type` value and `map_on` key were written, for the
@@ -589,24 +557,11 @@ static void workflow_check_cycles(load_ctx *lc, const dapt_workflow *wf)
 static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf, const dapt_pos *wf_type_pos,
                                   const dapt_pos *wf_map_on_pos)
 {
-    name_table names;
-    name_table_init(&names, wf->stage_count);
+    dapt_graph *g = dapt_graph_new(wf);
     const char **all = xcalloc(wf->stage_count, sizeof *all);
-    bool *noted = xcalloc(wf->stage_count, sizeof *noted);
-    for (size_t i = 0; i < wf->stage_count; i++) {
-        dapt_stage *st = &wf->stages[i];
-        all[i] = st->name;
-        size_t first = name_table_put(&names, st->name, i);
-        if (first != i) {
-            load_error(lc, st->name_pos,
-                       "duplicate stage name `%s`; it is first defined at line %d", st->name,
-                       wf->stages[first].name_pos.line);
-            if (!noted[first])
-                load_note(lc, wf->stages[first].name_pos, "stage `%s` is first defined here",
-                          st->name);
-            noted[first] = true;
-        }
-    }
+    for (size_t i = 0; i < wf->stage_count; i++)
+        all[i] = wf->stages[i].name;
+    workflow_check_names(lc, wf, g);
     for (size_t i = 0; i < wf->stage_count; i++) {
         dapt_stage *st = &wf->stages[i];
         for (size_t d = 0; d < st->depends_count; d++) {
@@ -615,7 +570,7 @@ static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf, const dapt_po
                 load_error(lc, st->depends_pos[d], "stage `%s` depends on itself", st->name);
                 continue;
             }
-            if (name_table_get(&names, dep) >= 0)
+            if (dapt_graph_find(g, dep) >= 0)
                 continue;
             /* never suggest the stage itself: that would be a self-dependency */
             all[i] = NULL;
@@ -644,10 +599,9 @@ static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf, const dapt_po
                          "parameterized` to stage `%s`",
                          st->name);
     }
-    workflow_check_cycles(lc, wf);
-    free(noted);
+    workflow_check_cycles(lc, wf, g);
     free(all);
-    name_table_free(&names);
+    dapt_graph_free(g);
 }
 
 static const char *const spec_keys[] = {"stages", "description"};

@@ -290,10 +290,7 @@ typedef struct ykeyset {
 
 static size_t ykeyset_hash(const ynode *k)
 {
-    size_t h = 1469598103934665603u;
-    for (size_t i = 0; i < k->len; i++)
-        h = (h ^ (unsigned char)k->str[i]) * 1099511628211u;
-    return h;
+    return hash_bytes(k->str, k->len);
 }
 
 /* Adds the key; false when it was already there. */

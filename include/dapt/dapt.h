@@ -248,6 +248,8 @@ size_t dapt_graph_levels(const dapt_graph *g, size_t *level);
  * by the caller, as is *lengths.
  */
 size_t dapt_graph_cycles(const dapt_graph *g, size_t ***cycles, size_t **lengths);
+/* Free what dapt_graph_cycles() returned (`count` cycles). */
+void dapt_graph_cycles_free(size_t **cycles, size_t *lengths, size_t count);
 
 #ifdef __cplusplus
 }
