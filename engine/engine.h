@@ -144,4 +144,52 @@ void config_free(dapt_config *cfg);
 dapt_trigger *trigger_load(load_ctx *lc, const ynode *doc);
 void trigger_free(dapt_trigger *tr);
 
+
+/* plugin.c: one plugin file and its descriptor.  Shared by the scanner
+ * child (discovery) and the workers (running stages). */
+/* dlopen `path` (RTLD_NOW | RTLD_LOCAL), find DAPT_PLUGIN_SYMBOL, call it
+ * and check the ABI version.  0, or -1 with *error (caller frees) saying
+ * what is wrong and what to do. */
+int plugin_open(void **handle, const dapt_plugin_desc **desc, const char *path, char **error);
+/* Copy a descriptor into `info` (its strings owned by info) and check it:
+ * name syntax, target path syntax, duplicate paths, kinds, parameter types.
+ * Sets status OK, or BROKEN with info->error.  Fills everything but path,
+ * data_dir and id.  Returns 0 when OK, -1 when BROKEN. */
+int plugin_info_from_desc(dapt_plugin_info *info, const dapt_plugin_desc *desc);
+/* Free what an info owns and zero it. */
+void plugin_info_clear(dapt_plugin_info *info);
+/* Deep copy (owned strings; target->plugin points at dst). */
+void plugin_info_copy(dapt_plugin_info *dst, const dapt_plugin_info *src);
+/* Set the target back pointers and full target strings ("name.path"). */
+void plugin_info_link(dapt_plugin_info *info);
+/* Mark an info broken with a formatted reason. */
+void plugin_info_broken(dapt_plugin_info *info, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Syntax of names: a plugin name is [a-z_][a-z0-9_]*; a target path is such
+ * words joined by single dots. */
+bool plugin_name_valid(const char *name);
+bool plugin_path_valid(const char *path);
+
+/* plugin-scan.c: the scanner subprocess.  For each info (path set), load
+ * the file in a forked child that reports the descriptor over a pipe, and
+ * fill the info (status OK or BROKEN with the reason).  A child that
+ * crashes, exits or hangs past timeout_ms marks the plugin it was loading
+ * broken and a new child takes the rest.  Returns 0, or -1 with *error
+ * when no child could be started at all. */
+int plugin_scan(dapt_plugin_info *infos, size_t count, int timeout_ms, char **error);
+
+/* plugin-cache.c: what earlier scans found, keyed by path and file id, in
+ * a versioned binary file written atomically. */
+typedef struct plugin_cache plugin_cache;
+/* Read the cache file; a missing, foreign or damaged file gives an empty
+ * cache.  Never NULL. */
+plugin_cache *plugin_cache_load(const char *file);
+void plugin_cache_free(plugin_cache *cache);
+/* The entry for `path` when its id matches, else NULL.  Borrowed. */
+const dapt_plugin_info *plugin_cache_lookup(const plugin_cache *cache, const char *path,
+                                            const dapt_file_id *id);
+/* Write `infos` (temp file, fsync, rename).  0, or -1 with *error. */
+int plugin_cache_save(const char *file, const dapt_plugin_info *const *infos, size_t count,
+                      char **error);
+
 #endif /* DAPT_ENGINE_H */

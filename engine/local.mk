@@ -17,8 +17,17 @@ libdapt_core_la_SOURCES = \
 	%reldir%/workflow.c \
 	%reldir%/config.c \
 	%reldir%/trigger.c \
-	%reldir%/graph.c
-libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
+	%reldir%/graph.c \
+	%reldir%/plugin.c \
+	%reldir%/plugin-scan.c \
+	%reldir%/plugin-cache.c \
+	%reldir%/registry.c \
+	%reldir%/registry-check.c \
+	%reldir%/user-modules.c
+libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
+	-DDAPT_SYSTEM_PLUGINDIR='"$(pkglibdir)/plugins"' \
+	-DDAPT_INCLUDEDIR='"$(includedir)"' \
+	-DDAPT_JANSSON_CFLAGS='"$(JANSSON_CFLAGS)"'
 libdapt_core_la_LIBADD = $(YAML_LIBS) $(JANSSON_LIBS) -lm
 
 lib_LTLIBRARIES += libdapt.la

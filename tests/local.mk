@@ -10,6 +10,9 @@ TESTS_ENVIRONMENT = \
 	XDG_CACHE_HOME='$(abs_top_builddir)/tests/home/.cache' \
 	XDG_CONFIG_HOME='$(abs_top_builddir)/tests/home/.config' \
 	XDG_DATA_HOME='$(abs_top_builddir)/tests/home/.local/share' \
+	DAPT_PLUGIN_PATH= DAPT_PLUGIN_INSECURE= \
+	DAPT_PLUGIN_SYSTEM_PATH='$(abs_top_builddir)/plugins/uninstalled' \
+	DAPT_INCLUDE_DIR='$(abs_top_srcdir)/include' \
 	CMOCKA_MESSAGE_OUTPUT=TAP;
 
 UNIT_INCLUDES = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(YAML_CFLAGS) \

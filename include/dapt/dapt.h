@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include <dapt/plugin.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -250,6 +252,146 @@ size_t dapt_graph_levels(const dapt_graph *g, size_t *level);
 size_t dapt_graph_cycles(const dapt_graph *g, size_t ***cycles, size_t **lengths);
 /* Free what dapt_graph_cycles() returned (`count` cycles). */
 void dapt_graph_cycles_free(size_t **cycles, size_t *lengths, size_t count);
+
+
+/* ------------------------------------------------------------------ */
+/* Plugins: discovery, the catalog, target resolution                  */
+/* ------------------------------------------------------------------ */
+
+typedef enum dapt_plugin_status {
+    DAPT_PLUGIN_OK,
+    DAPT_PLUGIN_BROKEN,   /* could not be used; `error` says why and what to do */
+    DAPT_PLUGIN_SHADOWED, /* same name as an earlier plugin in the search order */
+} dapt_plugin_status;
+
+const char *dapt_plugin_status_name(dapt_plugin_status status); /* "ok", "broken", "shadowed" */
+const char *dapt_target_kind_name(dapt_target_kind kind);       /* "stage", "executor" */
+
+/* A copy of what a descriptor declared: nothing points into plugin code. */
+typedef struct dapt_param_info {
+    char *name;
+    char *type;         /* "string", "integer|string", "any", ... */
+    bool required;
+    char *default_json; /* NULL: no default */
+    char *doc;          /* "" when not given */
+} dapt_param_info;
+
+struct dapt_plugin_info;
+
+typedef struct dapt_target_info {
+    char *path;   /* "stages.fetch" */
+    char *target; /* "weather.stages.fetch": what a workflow writes */
+    dapt_target_kind kind;
+    unsigned flags; /* DAPT_TARGET_VARARGS | DAPT_TARGET_KWARGS */
+    char *doc;      /* "" when not given */
+    char *returns;  /* "" when not given */
+    dapt_param_info *params;
+    size_t param_count;
+    const struct dapt_plugin_info *plugin; /* the plugin it belongs to */
+} dapt_target_info;
+
+/* The identity of a plugin file, the key of the discovery cache. */
+typedef struct dapt_file_id {
+    uint64_t size;
+    int64_t mtime_ns;
+    uint64_t ino;
+    uint64_t dev;
+} dapt_file_id;
+
+typedef struct dapt_plugin_info {
+    char *name;        /* from the descriptor; the file's base name when broken */
+    char *version;     /* "" when not given (all these strings are never NULL) */
+    char *description;
+    char *author;
+    char *license;
+    char *url;
+    char **requirements;
+    size_t requirement_count;
+    char *path;     /* absolute path of NAME.so */
+    char *data_dir; /* absolute path of the NAME/ folder beside it, or NULL */
+    dapt_plugin_status status;
+    char *error;    /* NULL when ok; why broken; "shadowed by PATH" */
+    unsigned abi_major, abi_minor;
+    dapt_target_info *targets; /* in the plugin's order */
+    size_t target_count;
+    dapt_file_id id;
+} dapt_plugin_info;
+
+typedef struct dapt_registry dapt_registry;
+
+typedef struct dapt_registry_options {
+    /* The workspace folder (for .dapt/plugins and user_modules/); NULL: none. */
+    const char *workspace;
+    /* Replaces $DAPT_PLUGIN_PATH when not NULL (colon separated). */
+    const char *plugin_path;
+    /* Replaces $DAPT_PLUGIN_SYSTEM_PATH, itself replacing the installed
+     * $(pkglibdir)/plugins, when not NULL. */
+    const char *system_path;
+    /* The cache file; NULL: $XDG_CACHE_HOME/dapt/plugins.cache; "": none. */
+    const char *cache_file;
+    /* Accept plugin files that others could have written
+     * (also: DAPT_PLUGIN_INSECURE=1). */
+    bool insecure;
+    /* How long one plugin may take to load in the scanner before it is
+     * killed; 0: $DAPT_PLUGIN_SCAN_TIMEOUT (ms) or 10 s. */
+    int scan_timeout_ms;
+} dapt_registry_options;
+
+/* What the last dapt_registry_open did, for tests and benchmarks. */
+typedef struct dapt_registry_stats {
+    size_t files;   /* plugin files found */
+    size_t cached;  /* taken from the cache without loading */
+    size_t scanned; /* loaded by the scanner */
+    size_t broken;
+    bool cache_written;
+} dapt_registry_stats;
+
+/*
+ * Discover every plugin on the search path: $DAPT_PLUGIN_PATH, the
+ * workspace's .dapt/plugins, $XDG_DATA_HOME/dapt/plugins, then the system
+ * folder.  Plugin code runs only in a scanner subprocess, and only for files
+ * the cache does not know.  A broken plugin is an entry, never a failure:
+ * this returns -1 (with *error, caller frees) only when discovery itself
+ * cannot work (e.g. no memory for a pipe).  Free with dapt_registry_free().
+ * Messages that are not errors (an unwritable cache) go to *warnings when
+ * not NULL (caller frees; NULL when none).
+ */
+int dapt_registry_open(dapt_registry **out, const dapt_registry_options *opts,
+                       char **warnings, char **error);
+void dapt_registry_free(dapt_registry *reg);
+
+/* The folders searched, in order.  Borrowed. */
+const char *const *dapt_registry_dirs(const dapt_registry *reg, size_t *count);
+/* Every plugin entry (ok, broken and shadowed), in search order.  Borrowed. */
+size_t dapt_registry_count(const dapt_registry *reg);
+const dapt_plugin_info *dapt_registry_plugin(const dapt_registry *reg, size_t i);
+/* The plugin in use under that name (the first found), or NULL.  Borrowed. */
+const dapt_plugin_info *dapt_registry_find(const dapt_registry *reg, const char *name);
+/*
+ * Resolve a target string: "weather.stages.fetch" is plugin "weather",
+ * target "stages.fetch".  Returns 0 and the target (borrowed), or -1 and
+ * *error (caller frees): what is wrong and the nearest known names.
+ */
+int dapt_registry_resolve(const dapt_registry *reg, const char *target,
+                          const dapt_target_info **out, char **error);
+/* Every target of usable plugins, sorted by target string.  Borrowed array
+ * of borrowed pointers. */
+const dapt_target_info *const *dapt_registry_targets(const dapt_registry *reg, size_t *count);
+void dapt_registry_get_stats(const dapt_registry *reg, dapt_registry_stats *stats);
+
+/* The JSON shapes of `dapt plugins --json` and `dapt targets --json`
+ * (ARCHITECTURE.md section 7).  New references. */
+json_t *dapt_plugin_to_json(const dapt_plugin_info *plugin);
+json_t *dapt_target_to_json(const dapt_target_info *target);
+
+/*
+ * Check the stages of a workflow against the catalog: unknown targets (with
+ * the nearest names), stage `args:` a target does not declare, required
+ * parameters of root stages that nothing provides.  Adds diagnostics with
+ * positions; returns the number of errors added.
+ */
+size_t dapt_registry_check_workflow(const dapt_registry *reg, const dapt_workflow *wf,
+                                    const char *file, dapt_diags *diags);
 
 #ifdef __cplusplus
 }

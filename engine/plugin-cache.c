@@ -1,0 +1,3 @@
+/* plugin-cache.c: being written. */
+#include <config.h>
+#include "engine.h"

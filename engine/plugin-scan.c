@@ -1,0 +1,3 @@
+/* plugin-scan.c: being written. */
+#include <config.h>
+#include "engine.h"

@@ -1,0 +1,3 @@
+/* registry-check.c: being written. */
+#include <config.h>
+#include "engine.h"

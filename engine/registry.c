@@ -1,0 +1,3 @@
+/* registry.c: being written. */
+#include <config.h>
+#include "engine.h"

@@ -1,0 +1,3 @@
+/* user-modules.c: being written. */
+#include <config.h>
+#include "engine.h"
