@@ -166,18 +166,19 @@ typedef const dapt_plugin_desc *(*dapt_plugin_describe_fn)(void);
  * dapt_plugin_desc after the ABI ones.  Use it once per plugin.
  */
 #define DAPT_PLUGIN(...)                                                            \
+    static const dapt_plugin_desc dapt_plugin_desc_;                                \
+    DAPT_PLUGIN_EXPORT const dapt_plugin_desc *dapt_plugin_describe(void);          \
+    DAPT_PLUGIN_EXPORT const dapt_plugin_desc *dapt_plugin_describe(void)           \
+    {                                                                               \
+        return &dapt_plugin_desc_;                                                  \
+    }                                                                               \
     static const dapt_plugin_desc dapt_plugin_desc_ = {                             \
         .abi_major = DAPT_PLUGIN_ABI_MAJOR,                                         \
         .abi_minor = DAPT_PLUGIN_ABI_MINOR,                                         \
         .desc_size = sizeof(dapt_plugin_desc),                                      \
         .target_size = sizeof(dapt_target),                                         \
         .param_size = sizeof(dapt_param),                                           \
-        __VA_ARGS__};                                                               \
-    DAPT_PLUGIN_EXPORT const dapt_plugin_desc *dapt_plugin_describe(void);          \
-    DAPT_PLUGIN_EXPORT const dapt_plugin_desc *dapt_plugin_describe(void)           \
-    {                                                                               \
-        return &dapt_plugin_desc_;                                                  \
-    }
+        __VA_ARGS__}
 
 /*
  * A user module: one C file in the workspace's user_modules/ folder that
