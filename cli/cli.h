@@ -38,4 +38,27 @@ int cmd_validate(int argc, char **argv);
 /* cmd-graph.c */
 int cmd_graph(int argc, char **argv);
 
+/* cmd-plugins.c: `dapt plugins list|show|files` and the dispatch of the
+ * other `dapt plugins` subcommands. */
+int cmd_plugins(int argc, char **argv);
+/* The plugin catalog for a command: workspace the current folder,
+ * discovery's warnings printed to stderr.  NULL after printing why
+ * discovery could not work at all.  Free with dapt_registry_free(). */
+dapt_registry *cmd_plugins_open(void);
+/* Print a JSON value (JSON_INDENT(2)) and a newline to stdout. */
+void cmd_plugins_print_json(json_t *value);
+
+/* cmd-targets.c */
+int cmd_targets(int argc, char **argv);
+
+/* cmd-plugins-new.c: `dapt plugins new NAME [DIR]`, run by cmd-plugins.c
+ * (argv[0] is "new"). */
+int plugins_new_run(int argc, char **argv);
+
+/* cmd-plugins-install.c: `dapt plugins install SRC[@REF]` and `dapt
+ * plugins uninstall NAME`, run by cmd-plugins.c (argv[0] is "install" or
+ * "uninstall"). */
+int plugins_install_run(int argc, char **argv);
+int plugins_uninstall_run(int argc, char **argv);
+
 #endif /* DAPT_CLI_H */

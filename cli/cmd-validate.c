@@ -1,4 +1,10 @@
-/* cmd-validate.c - `dapt validate [--json] FILE...`. */
+/*
+ * cmd-validate.c - `dapt validate [--json] [--no-plugins] FILE...`.
+ *
+ * The loader checks each file on its own; then the stages of every
+ * workflow are checked against the plugin catalog, opened once and only
+ * when some file holds a workflow (configs alone need no plugins).
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,9 +13,39 @@
 
 #include "cli.h"
 
+typedef struct catalog {
+    bool enabled;       /* not --no-plugins */
+    bool tried;         /* opening was attempted */
+    dapt_registry *reg; /* NULL until opened, or when it could not be */
+} catalog;
+
+/* Check the workflows of a bundle against the catalog.  Returns the number
+ * of errors added (1 when the catalog cannot be opened: the checks that
+ * were asked for could not be made). */
+static size_t check_targets(catalog *cat, const dapt_bundle *bundle, dapt_diags *diags)
+{
+    size_t errors = 0;
+    for (size_t i = 0; i < bundle->count && cat->enabled; i++) {
+        const dapt_resource *r = &bundle->items[i];
+        if (r->kind != DAPT_KIND_WORKFLOW || r->u.workflow == NULL)
+            continue;
+        if (!cat->tried) {
+            cat->tried = true;
+            cat->reg = cmd_plugins_open();
+            if (cat->reg == NULL)
+                fprintf(stderr, "dapt: targets were not checked (--no-plugins skips them)\n");
+        }
+        if (cat->reg == NULL)
+            return 1;
+        errors += dapt_registry_check_workflow(cat->reg, r->u.workflow, r->file, diags);
+    }
+    return errors;
+}
+
 int cmd_validate(int argc, char **argv)
 {
     const cli_command *self = cli_find("validate");
+    catalog cat = {.enabled = true};
     bool json = false, options_done = false;
     int files = 0, failed = 0;
     dapt_diags diags;
@@ -19,6 +55,8 @@ int cmd_validate(int argc, char **argv)
             files++;
         else if (strcmp(argv[i], "--json") == 0)
             json = true;
+        else if (strcmp(argv[i], "--no-plugins") == 0)
+            cat.enabled = false;
         else if (strcmp(argv[i], "--") == 0)
             options_done = true;
         else
@@ -37,7 +75,8 @@ int cmd_validate(int argc, char **argv)
         if (!options_done && argv[i][0] == '-' && strcmp(argv[i], "-") != 0)
             continue;
         dapt_bundle *bundle;
-        if (dapt_load_file(&bundle, argv[i], &diags) < 0)
+        int rc = dapt_load_file(&bundle, argv[i], &diags);
+        if (check_targets(&cat, bundle, &diags) > 0 || rc < 0)
             failed++;
         dapt_bundle_free(bundle);
     }
@@ -52,5 +91,6 @@ int cmd_validate(int argc, char **argv)
         cli_print_diags(stderr, &diags);
     }
     dapt_diags_free(&diags);
+    dapt_registry_free(cat.reg);
     return failed ? CLI_FAILED : CLI_OK;
 }

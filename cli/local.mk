@@ -4,6 +4,10 @@ dapt_SOURCES = \
 	%reldir%/cli.h \
 	%reldir%/main.c \
 	%reldir%/cmd-validate.c \
-	%reldir%/cmd-graph.c
-dapt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS)
-dapt_LDADD = libdapt-core.la $(JANSSON_LIBS)
+	%reldir%/cmd-graph.c \
+	%reldir%/cmd-plugins.c \
+	%reldir%/cmd-targets.c \
+	%reldir%/cmd-plugins-new.c \
+	%reldir%/cmd-plugins-install.c
+dapt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(LIBGIT2_CFLAGS)
+dapt_LDADD = libdapt-core.la $(JANSSON_LIBS) $(LIBGIT2_LIBS)

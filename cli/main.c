@@ -15,15 +15,24 @@ static const cli_command cli_commands[] = {
     {
         .name = "validate",
         .run = cmd_validate,
-        .usage = "validate [--json] FILE...",
+        .usage = "validate [--json] [--no-plugins] FILE...",
         .summary = "check workflow, config and trigger files; errors as FILE:LINE:COL",
         .help = "Loads every document of each FILE (workflows, configs, trigger rules) and\n"
                 "reports every problem in one pass, sorted by position, as\n"
                 "  FILE:LINE:COL: error: MESSAGE\n"
                 "(warnings and notes likewise) on standard error.\n"
                 "\n"
-                "  --json   print the diagnostics on standard output as a JSON array of\n"
-                "           {file, line, column, severity, message}\n"
+                "The stages of workflows are also checked against the plugin catalog (see\n"
+                "`dapt help plugins`): a target no usable plugin has is an error, with the\n"
+                "nearest names; so is an `args` key the target does not declare (unless it\n"
+                "takes any named argument), and a required parameter a stage with\n"
+                "dependencies does not give.  A root stage missing a required parameter\n"
+                "is a warning: the run's input may provide it.\n"
+                "\n"
+                "  --json         print the diagnostics on standard output as a JSON array\n"
+                "                 of {file, line, column, severity, message}\n"
+                "  --no-plugins   check the files alone, without looking for plugins (for\n"
+                "                 workflows written before their plugins are installed)\n"
                 "\n"
                 "Exit status: 0 when every file is valid (warnings allowed), 1 when any\n"
                 "has an error, 2 on a usage error.\n",
@@ -39,6 +48,65 @@ static const cli_command cli_commands[] = {
                 "for `dot -Tsvg`.\n"
                 "\n"
                 "Exit status: 0 when drawn, 1 when the file has errors, 2 on a usage error.\n",
+    },
+    {
+        .name = "plugins",
+        .run = cmd_plugins,
+        .usage = "plugins list|show NAME|files NAME [--json]\n"
+                 "       dapt plugins new NAME [DIR] | install SRC[@REF] | uninstall NAME",
+        .summary = "the plugin catalog: list, show, files, new, install, uninstall",
+        .help = "  list          every plugin found, in search order: NAME VERSION STATUS\n"
+                "                TARGETS PATH.  A broken plugin is listed as `broken` with\n"
+                "                the reason (and what to do) on the line below; a plugin\n"
+                "                whose name an earlier one took is `shadowed` by its path.\n"
+                "  show NAME     the plugin's metadata, path, data folder and status, every\n"
+                "                target with its signature, doc and parameters, and the\n"
+                "                bundled files.  In a signature `*args` means any number of\n"
+                "                positional arguments (the parameters after it are named\n"
+                "                only), `**kwargs` any named argument, `[p: type]` an\n"
+                "                optional parameter without a default.\n"
+                "  files NAME    the files of the plugin's data folder (NAME/ beside\n"
+                "                NAME.so), recursively, relative to it, sorted, with sizes.\n"
+                "  new NAME [DIR]     write a ready plugin project (default DIR: ./NAME)\n"
+                "  install SRC[@REF]  build and install a plugin project (a folder, a git\n"
+                "                     URL or a local repository) into the user plugin folder\n"
+                "  uninstall NAME     remove a plugin installed there\n"
+                "\n"
+                "  --json   one JSON document on standard output.  list: an array of plugin\n"
+                "           objects {name, version, description, author, license, url,\n"
+                "           requirements, path, data_dir, status (\"ok\", \"broken\",\n"
+                "           \"shadowed\"), error, abi, targets[]} (targets as in `dapt\n"
+                "           targets --json`); show: the plugin object plus `files`; files:\n"
+                "           an array of {path, size} (path relative to the data folder,\n"
+                "           size in bytes).\n"
+                "\n"
+                "Plugins are NAME.so files (and optional NAME/ data folders) searched in:\n"
+                "$DAPT_PLUGIN_PATH (colon separated), the workspace's .dapt/plugins (the\n"
+                "current folder), $XDG_DATA_HOME/dapt/plugins, and the system folder\n"
+                "($DAPT_PLUGIN_SYSTEM_PATH replaces it).  Plugin code is only loaded in a\n"
+                "scanner subprocess, and only for new or changed files: what it found is\n"
+                "cached in $XDG_CACHE_HOME/dapt/plugins.cache.  Files that others could\n"
+                "write are refused unless DAPT_PLUGIN_INSECURE=1.\n"
+                "\n"
+                "Exit status: 0 (also when some plugins are broken: they are reported),\n"
+                "1 for an unknown NAME or when discovery cannot run, 2 on a usage error.\n",
+    },
+    {
+        .name = "targets",
+        .run = cmd_targets,
+        .usage = "targets [PATTERN] [--json]",
+        .summary = "list the targets of the usable plugins (what a stage can run)",
+        .help = "Lists every target of the usable plugins, sorted, as TARGET KIND SUMMARY\n"
+                "(the first line of its doc).  PATTERN selects targets: a glob when it has\n"
+                "*, ? or [ (`dapt targets 'cities.*'`), else any target containing it.\n"
+                "\n"
+                "  --json   an array of target objects {target, plugin, kind, doc,\n"
+                "           params[] {name, type, required, default, doc}, returns,\n"
+                "           varargs, kwargs}\n"
+                "\n"
+                "Exit status: 0, 1 when PATTERN matches no target (or discovery cannot\n"
+                "run), 2 on a usage error.  See `dapt help plugins` for where plugins are\n"
+                "found.\n",
     },
     {
         .name = "help",

@@ -191,5 +191,44 @@ const dapt_plugin_info *plugin_cache_lookup(const plugin_cache *cache, const cha
 /* Write `infos` (temp file, fsync, rename).  0, or -1 with *error. */
 int plugin_cache_save(const char *file, const dapt_plugin_info *const *infos, size_t count,
                       char **error);
+/* Lookup without copying (what keeps a warm start cheap): on a hit, *out
+ * becomes a shallow copy whose strings and arrays stay owned by the cache
+ * (valid until plugin_cache_free; never plugin_info_clear it) and whose
+ * targets point back at *out.  false on a miss. */
+bool plugin_cache_take(plugin_cache *cache, const char *path, const dapt_file_id *id,
+                       dapt_plugin_info *out);
+/* Every entry in file order, to carry over what a run did not look at. */
+size_t plugin_cache_count(const plugin_cache *cache);
+const dapt_plugin_info *plugin_cache_entry(const plugin_cache *cache, size_t i);
+/* The checksum of the file's body (for tests that damage what is behind it). */
+uint64_t plugin_cache_checksum(const void *p, size_t n);
+
+/* user-modules.c: WORKSPACE/user_modules/FILE.c compiled on demand into
+ * $XDG_CACHE_HOME/dapt/user_modules/FILE-HASH.so (HASH: the source, the .h
+ * files beside it, the compiler command, dapt's version), then presented
+ * as the one plugin `user_modules` with targets FILE.PATH.  The registry:
+ *     user_modules_build(&sos, &names, &n, ws, &diags, &err);
+ *     scan sos[0..n) like plugin files (cache, scanner) -> infos[0..n)
+ *     if (user_modules_merge(&info, infos, names, n, ws, &diags)) add info;
+ *     user_modules_free(sos, names, n);
+ * and shows `diags` (compiler messages at FILE:LINE:COL) as warnings. */
+/* Compile what changed ($CC or cc, with DAPT_INCLUDE_DIR or the installed
+ * headers).  Fills the objects of the modules that compiled, sorted by
+ * FILE (none when there is no user_modules/ folder); compiler messages,
+ * failed modules and skipped files (FILE not a plugin name word) go to
+ * diags.  -1 with *error only when the folder or the cache cannot be used. */
+int user_modules_build(char ***so_paths, char ***names, size_t *count, const char *workspace,
+                       dapt_diags *diags, char **error);
+void user_modules_free(char **so_paths, char **names, size_t count);
+/* Join the scanned objects (scanned[i] is so_paths[i] of module names[i])
+ * into *out: the plugin `user_modules`, path the user_modules folder, the
+ * targets of each usable module with paths FILE.PATH.  A module that
+ * scanned broken adds an error to diags at its source file.  The plugin
+ * is BROKEN (reason: the first error) when no module is usable and diags
+ * hold errors.  Returns 1 when *out was filled (free it with
+ * plugin_info_clear), 0 when there are no modules and no errors. */
+int user_modules_merge(dapt_plugin_info *out, const dapt_plugin_info *scanned,
+                       char *const *names, size_t count, const char *workspace,
+                       dapt_diags *diags);
 
 #endif /* DAPT_ENGINE_H */

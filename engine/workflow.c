@@ -271,6 +271,23 @@ static int stage_load_priority(load_ctx *lc, dapt_stage *st, const ynode *v)
     return 0;
 }
 
+/* Remember where each key of `args:` was written: the catalog checks
+ * (dapt_registry_check_workflow) point at the key a target does not take.
+ * Only text keys: anything else is not a parameter name either way. */
+static void stage_args_positions(dapt_stage *st, const ynode *map)
+{
+    st->arg_names = xcalloc(map->count ? map->count : 1, sizeof *st->arg_names);
+    st->arg_pos = xcalloc(map->count ? map->count : 1, sizeof *st->arg_pos);
+    for (size_t i = 0; i < map->count; i++) {
+        const ynode *k = map->keys[i];
+        if (k->type != YNODE_SCALAR || strlen(k->str) != k->len)
+            continue;
+        st->arg_names[st->arg_count] = xstrdup(k->str);
+        st->arg_pos[st->arg_count] = k->pos;
+        st->arg_count++;
+    }
+}
+
 static int stage_load_args(load_ctx *lc, dapt_stage *st, const ynode *v)
 {
     if (ynode_is_null(v))
@@ -286,6 +303,7 @@ static int stage_load_args(load_ctx *lc, dapt_stage *st, const ynode *v)
         return -1;
     json_decref(st->args);
     st->args = j;
+    stage_args_positions(st, v);
     return 0;
 }
 
@@ -418,6 +436,10 @@ static void stage_free(dapt_stage *st)
         free(st->depends_on[i]);
     free(st->depends_on);
     free(st->depends_pos);
+    for (size_t i = 0; i < st->arg_count; i++)
+        free(st->arg_names[i]);
+    free(st->arg_names);
+    free(st->arg_pos);
     free(st->description);
     free(st->version);
     json_decref(st->options);

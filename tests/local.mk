@@ -20,9 +20,18 @@ UNIT_INCLUDES = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(YAML_C
 UNIT_LIBS = libdapt-core.la $(CMOCKA_LIBS) $(JANSSON_LIBS)
 
 EXTRA_DIST += %reldir%/cli/lib.sh %reldir%/data
+# The private HOME the tests write to (caches, installed plugins).
+clean-local: tests-home-clean
+tests-home-clean:
+	rm -rf %reldir%/home
+.PHONY: tests-home-clean
 
 # Each area of the tests keeps its list in its own fragment.
 include %reldir%/unit.mk
 include %reldir%/graph.mk
 include %reldir%/fuzz.mk
 include %reldir%/corpus.mk
+include %reldir%/plugins.mk
+include %reldir%/registry.mk
+include %reldir%/user-modules.mk
+include %reldir%/builtin.mk

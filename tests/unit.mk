@@ -9,6 +9,10 @@ unit_tests = \
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests) tests/cli/validate.sh tests/cli/help.sh
 EXTRA_DIST += tests/cli/validate.sh tests/cli/help.sh
+# The plugin catalog's commands and validate's target checks (they copy
+# the fixture plugins of tests/plugins.mk, built before any test runs).
+TESTS += tests/cli/plugins.sh tests/cli/targets.sh tests/cli/validate-targets.sh
+EXTRA_DIST += tests/cli/plugins.sh tests/cli/targets.sh tests/cli/validate-targets.sh
 
 tests_unit_test_units_CPPFLAGS = $(UNIT_INCLUDES)
 tests_unit_test_units_LDADD = $(UNIT_LIBS)

@@ -117,6 +117,11 @@ typedef struct dapt_stage {
     dapt_pos name_pos;    /* the name value (or the mapping when absent) */
     dapt_pos target_pos;  /* the target value (or the mapping when absent) */
     dapt_pos *depends_pos; /* one per depends_on entry */
+    /* The keys of `args:` as written, with the position of each key (for
+     * checks against the target's parameters). */
+    char **arg_names;
+    dapt_pos *arg_pos;
+    size_t arg_count;
 } dapt_stage;
 
 typedef struct dapt_workflow {
@@ -386,9 +391,14 @@ json_t *dapt_target_to_json(const dapt_target_info *target);
 
 /*
  * Check the stages of a workflow against the catalog: unknown targets (with
- * the nearest names), stage `args:` a target does not declare, required
- * parameters of root stages that nothing provides.  Adds diagnostics with
- * positions; returns the number of errors added.
+ * the nearest names) and executors named as stages, at the target; stage
+ * `args:` a target does not declare (unless DAPT_TARGET_KWARGS), at the
+ * key; required parameters neither in `args:` nor filled by positional
+ * arguments (without DAPT_TARGET_VARARGS, a stage's dependencies, or a
+ * parameterized stage's item, fill the first parameters in order): an
+ * error, but only a warning on a root stage, whose run input may provide
+ * them.  Adds diagnostics with positions; returns the number of errors
+ * added.
  */
 size_t dapt_registry_check_workflow(const dapt_registry *reg, const dapt_workflow *wf,
                                     const char *file, dapt_diags *diags);

@@ -1,0 +1,215 @@
+/*
+ * builtin.c - the descriptor of the plugin `dapt`: the stages every dapt
+ * installation has.  Their names and behaviour are a contract that tests
+ * and benchmarks outside the project rely on (see dapt-plugin(7) and
+ * examples/README.md): change a doc string freely, a behaviour never.
+ *
+ * Like any third-party plugin this module includes only <dapt/plugin.h>,
+ * links only jansson, and exports only dapt_plugin_describe.
+ *
+ * Positional arguments: a target without DAPT_TARGET_VARARGS binds them to
+ * its parameters in order (dapt.add's two positionals are `a` and `b`); a
+ * target with it takes them all, and its parameters are named-only.
+ */
+#include "builtin.h"
+
+static const dapt_param range_params[] = {
+    DAPT_PARAM("n", "integer", DAPT_REQUIRED, NULL,
+               "How many numbers: the list is 0, 1, ..., n-1 (0 to 10000000)."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_param square_params[] = {
+    DAPT_PARAM("x", "number", DAPT_REQUIRED, NULL, "The number to square."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_param add_params[] = {
+    DAPT_PARAM("a", "number", DAPT_REQUIRED, NULL, "The first term."),
+    DAPT_PARAM("b", "number", DAPT_REQUIRED, NULL, "The second term."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_param sum_params[] = {
+    DAPT_PARAM("values", "array", DAPT_REQUIRED, NULL, "The numbers to add up."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_param sleep_params[] = {
+    DAPT_PARAM("seconds", "number", DAPT_OPTIONAL, "1",
+               "How long to sleep, in seconds (fractions allowed)."),
+    DAPT_PARAM("value", "any", DAPT_OPTIONAL, "null",
+               "What to return when there is no positional argument."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_param fail_params[] = {
+    DAPT_PARAM("message", "string", DAPT_OPTIONAL, "\"" CONTROL_FAIL_MESSAGE "\"",
+               "The error message of the failure."),
+    DAPT_PARAM("on", "array", DAPT_OPTIONAL, NULL,
+               "Fail only when the first positional argument is one of these values "
+               "(numbers compare by value); otherwise return it."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_param crash_params[] = {
+    DAPT_PARAM("signal", "string|integer", DAPT_OPTIONAL, "\"SEGV\"",
+               "The signal to die of: a name (\"SEGV\", \"SIGKILL\", \"abrt\") or a number; "
+               "only signals that end a process."),
+    DAPT_PARAM("on", "array", DAPT_OPTIONAL, NULL,
+               "Crash only when the first positional argument is one of these values; "
+               "otherwise return it."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_param log_params[] = {
+    DAPT_PARAM("lines", "integer", DAPT_OPTIONAL, "10", "How many lines to write (0 to 10000000)."),
+    DAPT_PARAM("width", "integer", DAPT_OPTIONAL, "80",
+               "The length of each line without its newline (1 to 1000000)."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_param shell_params[] = {
+    DAPT_PARAM("argv", "array|string", DAPT_REQUIRED, NULL,
+               "The program and its arguments, e.g. [\"wc\", \"-l\"]; looked up in PATH.  "
+               "With `shell: true`, one string for /bin/sh -c."),
+    DAPT_PARAM("stdin", "string", DAPT_OPTIONAL, NULL,
+               "The program's standard input (default: empty, from /dev/null)."),
+    DAPT_PARAM("check", "boolean", DAPT_OPTIONAL, "true",
+               "Fail the stage when the program exits with a non-zero status or is killed."),
+    DAPT_PARAM("shell", "boolean", DAPT_OPTIONAL, "false",
+               "Run `argv`, a string, with /bin/sh -c (quoting and injection are yours to "
+               "handle)."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_target targets[] = {
+    {
+        .path = "echo",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS | DAPT_TARGET_KWARGS,
+        .fn = control_echo,
+        .doc = "Return what the stage was given.\n"
+               "With no positional argument (a root stage), the named arguments: the run "
+               "input and the stage's args.  With one (one dependency, or the item of a "
+               "parameterized stage), that value.  With several, their list in depends_on "
+               "order.",
+        .returns = "the named arguments, the only positional argument, or the list of "
+                   "positional arguments",
+    },
+    {
+        .path = "range",
+        .kind = DAPT_TARGET_STAGE,
+        .fn = numbers_range,
+        .params = range_params,
+        .doc = "The integers from 0 to n-1.\n"
+               "`n` is named or the first positional argument.",
+        .returns = "list of integers [0, 1, ..., n-1]",
+    },
+    {
+        .path = "square",
+        .kind = DAPT_TARGET_STAGE,
+        .fn = numbers_square,
+        .params = square_params,
+        .doc = "The square of a number.\n"
+               "The number is the first positional argument (the item of a parameterized "
+               "stage) or `x`.  An integer's square is an integer; one that does not fit in "
+               "64 bits is an error.",
+        .returns = "number: x * x",
+    },
+    {
+        .path = "add",
+        .kind = DAPT_TARGET_STAGE,
+        .fn = numbers_add,
+        .params = add_params,
+        .doc = "The sum of two numbers.\n"
+               "The terms are the first two positional arguments or `a` and `b` (one "
+               "positional is `a`).  Integers give an integer; overflow is an error.",
+        .returns = "number: a + b",
+    },
+    {
+        .path = "sum",
+        .kind = DAPT_TARGET_STAGE,
+        .fn = numbers_sum,
+        .params = sum_params,
+        .doc = "The sum of a list of numbers.\n"
+               "The list is the first positional argument or `values`.  The sum of integers is "
+               "an integer (overflow is an error); a real anywhere makes it a real.  An empty "
+               "list sums to 0.",
+        .returns = "number: the sum",
+    },
+    {
+        .path = "sleep",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = control_sleep,
+        .params = sleep_params,
+        .doc = "Wait, then pass a value on.\n"
+               "Sleeps `seconds` in steps of 10 ms, stopping early (and failing) when the run "
+               "is cancelled or the stage times out.  Returns its first positional argument, "
+               "else `value`, else null.",
+        .returns = "the first positional argument, `value`, or null",
+    },
+    {
+        .path = "fail",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = control_fail,
+        .params = fail_params,
+        .doc = "Fail with a message, always or for chosen inputs.\n"
+               "Without `on`, the stage fails with `message`.  With `on: [values]` (given in "
+               "the stage's args), it fails only when its first positional argument is one of "
+               "them and otherwise returns that argument: in a parameterized stage, the items "
+               "listed fail and the others pass.",
+        .returns = "the first positional argument when it is not in `on`",
+    },
+    {
+        .path = "crash",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = control_crash,
+        .params = crash_params,
+        .doc = "Kill the process running the stage with a signal.\n"
+               "For tests of crash handling: the worker dies of `signal` (default SEGV, no core "
+               "file).  With `on`, only for the listed first positional arguments, as "
+               "dapt.fail.  Do not use it with the thread executor: the process it kills is "
+               "then dapt itself.",
+        .returns = "the first positional argument when it is not in `on`",
+    },
+    {
+        .path = "log",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = control_log,
+        .params = log_params,
+        .doc = "Write numbered lines to standard output.\n"
+               "Line i of n is i (zero-padded to the width of n), a space, and letters up to "
+               "`width` characters, so a test can check order and completeness of a stage's "
+               "output.  Flushes before returning.",
+        .returns = "integer: the number of lines written",
+    },
+    {
+        .path = "shell",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = shell_run,
+        .params = shell_params,
+        .doc = "Run a program and capture its standard output.\n"
+               "The program runs directly (fork and exec, no shell) unless `shell: true`.  Its "
+               "standard error goes to the stage's log.  The stage fails when the program "
+               "cannot be started, or, unless `check: false`, when it exits with a non-zero "
+               "status or is killed (exit is then 128 + the signal number).  Positional "
+               "arguments are ignored, so the stage can depend on others just for order.",
+        .returns = "object {exit: integer, stdout: string} (bytes that are not UTF-8 become "
+                   "U+FFFD)",
+    },
+    DAPT_TARGET_END,
+};
+
+static const char *const requirements[] = {"jansson", NULL};
+
+/* PLUGIN_VERSION: dapt's own version, from the build (plugins/local.mk). */
+DAPT_PLUGIN(.name = "dapt", .version = PLUGIN_VERSION,
+            .description = "dapt's builtin stages: data, arithmetic, waiting, failing, "
+                           "crashing, output and programs",
+            .author = "The dapt authors", .requirements = requirements, .targets = targets);
