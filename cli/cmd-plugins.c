@@ -33,9 +33,13 @@ dapt_registry *cmd_plugins_open(void)
     char *warnings = NULL, *error = NULL;
     int rc = dapt_registry_open(&reg, &opts, &warnings, &error);
     if (warnings) {
-        /* one warning per line, each marked */
-        for (char *line = strtok(warnings, "\n"); line; line = strtok(NULL, "\n"))
-            fprintf(stderr, "dapt: warning: %s\n", line);
+        /* One warning per line, each marked, except compiler messages of
+         * user modules, which already say FILE:LINE:COL: SEVERITY. */
+        for (char *line = strtok(warnings, "\n"); line; line = strtok(NULL, "\n")) {
+            bool located = strstr(line, ": error: ") || strstr(line, ": warning: ") ||
+                           strstr(line, ": note: ");
+            fprintf(stderr, "%s%s\n", located ? "" : "dapt: warning: ", line);
+        }
         free(warnings);
     }
     if (rc < 0) {

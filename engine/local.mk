@@ -27,6 +27,8 @@ libdapt_core_la_SOURCES = \
 libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
 	-DDAPT_SYSTEM_PLUGINDIR='"$(pkglibdir)/plugins"' \
 	-DDAPT_INCLUDEDIR='"$(includedir)"' \
+	-DDAPT_BUILD_PLUGINDIR='"$(abs_top_builddir)/plugins/uninstalled"' \
+	-DDAPT_SOURCE_INCLUDEDIR='"$(abs_top_srcdir)/include"' \
 	-DDAPT_JANSSON_CFLAGS='"$(JANSSON_CFLAGS)"'
 libdapt_core_la_LIBADD = $(YAML_LIBS) $(JANSSON_LIBS) -lm
 

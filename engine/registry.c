@@ -29,6 +29,11 @@
 
 #include "engine.h"
 
+/* Where a dapt that runs from its build tree, not installed, finds the
+ * plugins built with it (staged by plugins/local.mk). */
+#ifndef DAPT_BUILD_PLUGINDIR
+#define DAPT_BUILD_PLUGINDIR "/nonexistent"
+#endif
 #ifndef DAPT_SYSTEM_PLUGINDIR
 #define DAPT_SYSTEM_PLUGINDIR "/usr/local/lib/dapt/plugins"
 #endif
@@ -213,6 +218,12 @@ static void add_dir_list(dapt_registry *reg, const char *list)
     }
 }
 
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static void search_path(dapt_registry *reg, const dapt_registry_options *opts)
 {
     add_dir_list(reg, opts->plugin_path ? opts->plugin_path : getenv("DAPT_PLUGIN_PATH"));
@@ -231,6 +242,8 @@ static void search_path(dapt_registry *reg, const dapt_registry_options *opts)
     const char *system = opts->system_path;
     if (system == NULL)
         system = getenv("DAPT_PLUGIN_SYSTEM_PATH");
+    if (system == NULL && !is_dir(DAPT_SYSTEM_PLUGINDIR) && is_dir(DAPT_BUILD_PLUGINDIR))
+        system = DAPT_BUILD_PLUGINDIR; /* an uninstalled dapt: its own build tree */
     add_dir_list(reg, system ? system : DAPT_SYSTEM_PLUGINDIR);
 }
 

@@ -29,6 +29,9 @@
 
 extern char **environ;
 
+#ifndef DAPT_SOURCE_INCLUDEDIR
+#define DAPT_SOURCE_INCLUDEDIR "/nonexistent"
+#endif
 #ifndef DAPT_INCLUDEDIR
 #define DAPT_INCLUDEDIR "/usr/local/include"
 #endif
@@ -438,6 +441,16 @@ typedef struct build_ctx {
     dapt_diags *diags;
 } build_ctx;
 
+/* The folder holding dapt/plugin.h: the installed one, or for a dapt
+ * running from its build tree (nothing installed yet), its source tree's. */
+static const char *header_dir(void)
+{
+    if (access(DAPT_INCLUDEDIR "/dapt/plugin.h", R_OK) != 0 &&
+        access(DAPT_SOURCE_INCLUDEDIR "/dapt/plugin.h", R_OK) == 0)
+        return DAPT_SOURCE_INCLUDEDIR;
+    return DAPT_INCLUDEDIR;
+}
+
 static void build_ctx_init(build_ctx *bc, const char *cache, const char *dir, dapt_diags *diags)
 {
     memset(bc, 0, sizeof *bc);
@@ -448,7 +461,9 @@ static void build_ctx_init(build_ctx *bc, const char *cache, const char *dir, da
     for (size_t i = 0; i < sizeof compile_flags / sizeof compile_flags[0]; i++)
         arg_add(&bc->command, compile_flags[i]);
     const char *inc = getenv("DAPT_INCLUDE_DIR");
-    char *iflag = xasprintf("-I%s", inc != NULL && inc[0] != '\0' ? inc : DAPT_INCLUDEDIR);
+    if (inc == NULL || inc[0] == '\0')
+        inc = header_dir();
+    char *iflag = xasprintf("-I%s", inc);
     arg_add(&bc->command, iflag);
     free(iflag);
     arg_add_words(&bc->command, DAPT_JANSSON_CFLAGS);
