@@ -828,6 +828,18 @@ static int plugin_cmp(const void *a, const void *b)
  * finds the plugin, a binary search its target, with no second table of
  * 10000 strings to hash on every start.
  */
+/* Whether an array of pointers is in order already: plugins usually
+ * declare their targets sorted, and a check is much cheaper than qsort. */
+static bool is_sorted(const void *base, size_t n, int (*cmp)(const void *, const void *))
+{
+    const char *p = base;
+    for (size_t i = 1; i < n; i++) {
+        if (cmp(p + (i - 1) * sizeof(void *), p + i * sizeof(void *)) > 0)
+            return false;
+    }
+    return true;
+}
+
 static void index_targets(dapt_registry *reg)
 {
     entry **plugins = xcalloc(reg->count, sizeof *plugins);
@@ -838,7 +850,8 @@ static void index_targets(dapt_registry *reg)
             n += reg->entries[i].info.target_count;
         }
     }
-    qsort(plugins, nplugins, sizeof *plugins, plugin_cmp);
+    if (!is_sorted(plugins, nplugins, plugin_cmp))
+        qsort(plugins, nplugins, sizeof *plugins, plugin_cmp);
     reg->targets = xcalloc(n, sizeof *reg->targets);
     for (size_t i = 0; i < nplugins; i++) {
         const dapt_plugin_info *info = &plugins[i]->info;
@@ -846,7 +859,8 @@ static void index_targets(dapt_registry *reg)
         const dapt_target_info **first = reg->targets + reg->target_count;
         for (size_t t = 0; t < info->target_count; t++)
             reg->targets[reg->target_count++] = &info->targets[t];
-        qsort(first, info->target_count, sizeof *first, path_cmp);
+        if (!is_sorted(first, info->target_count, path_cmp))
+            qsort(first, info->target_count, sizeof *first, path_cmp);
     }
     free(plugins);
 }
