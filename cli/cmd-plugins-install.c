@@ -3,7 +3,7 @@
  * `dapt plugins uninstall NAME`.
  *
  * Install fetches a plugin project (a directory's working tree, or a git
- * repository cloned with libgit2 and checked out at REF) into a temporary
+ * repository cloned by the dapt-fetch helper with libgit2 at REF) into a temporary
  * folder, builds it with its own build system into the user plugin folder
  * ($XDG_DATA_HOME/dapt/plugins), keeps the build log, and checks through
  * the registry that what it installed loads.  Uninstall removes NAME.so and
@@ -24,8 +24,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <git2.h>
 
 #include "cli.h"
 #include "engine.h"
@@ -439,61 +437,38 @@ static void source_free(source *src)
     free(src->stem);
 }
 
-static int git_fail(const char *what, const char *location)
-{
-    const git_error *e = git_error_last();
-    fprintf(stderr, "dapt: %s %s: %s\n", what, location,
-            e && e->message ? e->message : "unknown error");
-    return -1;
-}
-
-/* Check out REF (a branch, tag or commit; a branch may be the remote's
- * only) as a detached HEAD. */
-static int git_checkout_ref(git_repository *repo, const source *src)
-{
-    git_object *obj = NULL, *commit = NULL;
-    if (git_revparse_single(&obj, repo, src->ref) < 0) {
-        char *remote = xasprintf("origin/%s", src->ref);
-        int rc = git_revparse_single(&obj, repo, remote);
-        free(remote);
-        if (rc < 0) {
-            fprintf(stderr, "dapt: %s has no branch, tag or commit `%s`\n", src->location,
-                    src->ref);
-            return -1;
-        }
-    }
-    int rc = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
-    if (rc < 0) {
-        fprintf(stderr, "dapt: `%s` in %s is not a commit\n", src->ref, src->location);
-    } else {
-        git_checkout_options co;
-        git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-        co.checkout_strategy = GIT_CHECKOUT_FORCE;
-        if (git_checkout_tree(repo, commit, &co) < 0 ||
-            git_repository_set_head_detached(repo, git_object_id(commit)) < 0)
-            rc = git_fail("cannot check out", src->ref);
-    }
-    git_object_free(commit);
-    git_object_free(obj);
-    return rc < 0 ? -1 : 0;
-}
-
+/* Clone with the dapt-fetch helper (libgit2 lives there, not in dapt);
+ * its messages reach the user's terminal directly. */
 static int git_fetch_source(const source *src, const char *dest)
 {
     fprintf(stderr, "cloning %s%s%s\n", src->location, src->ref ? " at " : "",
             src->ref ? src->ref : "");
-    git_libgit2_init();
-    git_clone_options opts;
-    git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
-    git_repository *repo = NULL;
-    int rc = 0;
-    if (git_clone(&repo, src->location, dest, &opts) < 0)
-        rc = git_fail("cannot clone", src->location);
-    else if (src->ref != NULL)
-        rc = git_checkout_ref(repo, src);
-    git_repository_free(repo);
-    git_libgit2_shutdown();
-    return rc;
+    char *helper = libexec_path("dapt-fetch");
+    if (access(helper, X_OK) != 0) {
+        fprintf(stderr, "dapt: cannot run %s: %s (set DAPT_LIBEXECDIR to the folder of dapt-fetch)\n",
+                helper, strerror(errno));
+        free(helper);
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "dapt: cannot fork: %s\n", strerror(errno));
+        free(helper);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        char *argv[] = {helper, src->location, src->ref ? src->ref : "", (char *)dest, NULL};
+        execv(helper, argv);
+        dprintf(STDERR_FILENO, "dapt: cannot run %s: %s\n", helper, strerror(errno));
+        _exit(127);
+    }
+    free(helper);
+    int ws;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
 }
 
 /* A folder is built from a copy of its working tree as it is (uncommitted

@@ -9,5 +9,12 @@ dapt_SOURCES = \
 	%reldir%/cmd-targets.c \
 	%reldir%/cmd-plugins-new.c \
 	%reldir%/cmd-plugins-install.c
-dapt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(LIBGIT2_CFLAGS)
-dapt_LDADD = libdapt-core.la $(JANSSON_LIBS) $(LIBGIT2_LIBS)
+dapt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS)
+dapt_LDADD = libdapt-core.la $(JANSSON_LIBS)
+
+# dapt-fetch: clones for `dapt plugins install`, a program of its own so
+# that libgit2 is not loaded by every dapt command.
+pkglibexec_PROGRAMS = dapt-fetch
+dapt_fetch_SOURCES = %reldir%/dapt-fetch.c
+dapt_fetch_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
+dapt_fetch_LDADD = $(LIBGIT2_LIBS)

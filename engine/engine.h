@@ -231,4 +231,9 @@ int user_modules_merge(dapt_plugin_info *out, const dapt_plugin_info *scanned,
                        char *const *names, size_t count, const char *workspace,
                        dapt_diags *diags);
 
+/* libexec.c: the path of a helper program (dapt-fetch, later dapt-worker):
+ * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.
+ * Caller frees. */
+char *libexec_path(const char *name);
+
 #endif /* DAPT_ENGINE_H */

@@ -23,10 +23,13 @@ libdapt_core_la_SOURCES = \
 	%reldir%/plugin-cache.c \
 	%reldir%/registry.c \
 	%reldir%/registry-check.c \
-	%reldir%/user-modules.c
+	%reldir%/user-modules.c \
+	%reldir%/libexec.c
 libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
 	-DDAPT_SYSTEM_PLUGINDIR='"$(pkglibdir)/plugins"' \
 	-DDAPT_INCLUDEDIR='"$(includedir)"' \
+	-DDAPT_PKGLIBEXECDIR='"$(pkglibexecdir)"' \
+	-DDAPT_BUILDDIR='"$(abs_top_builddir)"' \
 	-DDAPT_BUILD_PLUGINDIR='"$(abs_top_builddir)/plugins/uninstalled"' \
 	-DDAPT_SOURCE_INCLUDEDIR='"$(abs_top_srcdir)/include"' \
 	-DDAPT_JANSSON_CFLAGS='"$(JANSSON_CFLAGS)"'
