@@ -464,10 +464,13 @@ static int git_fetch_source(const source *src, const char *dest)
         dprintf(STDERR_FILENO, "dapt: cannot run %s: %s\n", helper, strerror(errno));
         _exit(127);
     }
-    free(helper);
     int ws;
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
         ;
+    /* a helper that exits 1 has said why; a killed one cannot have */
+    if (WIFSIGNALED(ws))
+        fprintf(stderr, "dapt: %s was killed by signal %d\n", helper, WTERMSIG(ws));
+    free(helper);
     return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
 }
 
