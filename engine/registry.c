@@ -179,6 +179,9 @@ static char *normalize_dir(const char *dir)
     if (dir[0] == '/') {
         abs = xstrdup(dir);
     } else {
+        while (dir[0] == '.' && dir[1] == '/') /* "./x": x, for readable paths */
+            for (dir += 2; *dir == '/'; dir++)
+                ;
         char *cwd = getcwd(NULL, 0);
         abs = xasprintf("%s/%s", cwd ? cwd : ".", dir);
         free(cwd);
