@@ -56,25 +56,6 @@ static char *log_dir(void)
     return xasprintf("%s/.cache/dapt/install", home ? home : "");
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-    char *copy = xstrdup(path);
-    int rc = 0;
-    for (char *p = copy + 1; rc == 0; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(copy, mode) < 0 && errno != EEXIST)
-            rc = -1;
-        *p = c;
-        if (c == '\0')
-            break;
-    }
-    free(copy);
-    return rc;
-}
-
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -670,7 +651,7 @@ static int install_from(const source *src, const char *work)
     so_list before = {0};
     int rc = -1;
 
-    if (mkdir_p(plugindir, 0755) < 0 || mkdir_p(logs, 0700) < 0) {
+    if (fs_mkdir_p(plugindir, 0755) < 0 || fs_mkdir_p(logs, 0700) < 0) {
         fprintf(stderr, "dapt: cannot create %s or %s: %s\n", plugindir, logs, strerror(errno));
         goto out;
     }

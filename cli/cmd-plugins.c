@@ -441,7 +441,11 @@ static void show_print(const dapt_plugin_info *p, const data_files *files)
     }
 }
 
-static int plugins_show_run(int argc, char **argv)
+/* What `show` and `files` print for the plugin they name. */
+typedef void plugins_printer(const dapt_plugin_info *p, const data_files *files, bool json);
+
+/* Parse NAME [--json], find the plugin and its data files, print them. */
+static int plugins_named_run(int argc, char **argv, plugins_printer *print)
 {
     plugins_args a;
     int rc = plugins_parse(&a, argc, argv, true);
@@ -457,52 +461,50 @@ static int plugins_show_run(int argc, char **argv)
     }
     data_files files;
     files_collect(&files, p);
-    if (a.json) {
-        json_t *obj = dapt_plugin_to_json(p);
-        json_object_set_new(obj, "files", files_to_json(&files));
-        cmd_plugins_print_json(obj);
-        json_decref(obj);
-    } else {
-        show_print(p, &files);
-    }
+    print(p, &files, a.json);
     files_free(&files);
     dapt_registry_free(reg);
     return CLI_OK;
+}
+
+static void show_output(const dapt_plugin_info *p, const data_files *files, bool json)
+{
+    if (json) {
+        json_t *obj = dapt_plugin_to_json(p);
+        json_object_set_new(obj, "files", files_to_json(files));
+        cmd_plugins_print_json(obj);
+        json_decref(obj);
+    } else {
+        show_print(p, files);
+    }
+}
+
+static int plugins_show_run(int argc, char **argv)
+{
+    return plugins_named_run(argc, argv, show_output);
 }
 
 /* ------------------------------------------------------------------ */
 /* plugins files                                                       */
 /* ------------------------------------------------------------------ */
 
-static int plugins_files_run(int argc, char **argv)
+static void files_output(const dapt_plugin_info *p, const data_files *files, bool json)
 {
-    plugins_args a;
-    int rc = plugins_parse(&a, argc, argv, true);
-    if (rc != CLI_OK)
-        return rc;
-    dapt_registry *reg = cmd_plugins_open();
-    if (reg == NULL)
-        return CLI_FAILED;
-    const dapt_plugin_info *p = plugins_lookup(reg, a.name);
-    if (p == NULL) {
-        dapt_registry_free(reg);
-        return CLI_FAILED;
-    }
-    data_files files;
-    files_collect(&files, p);
-    if (a.json) {
-        json_t *arr = files_to_json(&files);
+    if (json) {
+        json_t *arr = files_to_json(files);
         cmd_plugins_print_json(arr);
         json_decref(arr);
     } else if (p->data_dir == NULL) {
         fprintf(stderr, "dapt: plugin `%s` has no data folder (no folder %s/ beside %s)\n", p->name,
                 p->name, p->path);
     } else {
-        files_print(&files, 0);
+        files_print(files, 0);
     }
-    files_free(&files);
-    dapt_registry_free(reg);
-    return CLI_OK;
+}
+
+static int plugins_files_run(int argc, char **argv)
+{
+    return plugins_named_run(argc, argv, files_output);
 }
 
 /* ------------------------------------------------------------------ */

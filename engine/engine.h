@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -230,6 +231,10 @@ void user_modules_free(char **so_paths, char **names, size_t count);
 int user_modules_merge(dapt_plugin_info *out, const dapt_plugin_info *scanned,
                        char *const *names, size_t count, const char *workspace,
                        dapt_diags *diags);
+
+/* fs.c: mkdir -p (each missing folder with `mode`); 0, or -1 with errno
+ * (ENOTDIR when `path` exists and is not a folder). */
+int fs_mkdir_p(const char *path, mode_t mode);
 
 /* libexec.c: the path of a helper program (dapt-fetch, later dapt-worker):
  * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.

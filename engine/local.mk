@@ -24,7 +24,8 @@ libdapt_core_la_SOURCES = \
 	%reldir%/registry.c \
 	%reldir%/registry-check.c \
 	%reldir%/user-modules.c \
-	%reldir%/libexec.c
+	%reldir%/libexec.c \
+	%reldir%/fs.c
 libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
 	-DDAPT_SYSTEM_PLUGINDIR='"$(pkglibdir)/plugins"' \
 	-DDAPT_INCLUDEDIR='"$(includedir)"' \

@@ -595,39 +595,6 @@ static void serialize(strbuf *out, const dapt_plugin_info *const *infos, size_t 
     strbuf_free(&body);
 }
 
-/* mkdir -p; 0 or -1 with errno. */
-static int mkdir_p(const char *dir)
-{
-    char *copy = xstrdup(dir);
-    int rc = 0;
-    for (char *p = copy + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
-            rc = -1;
-            break;
-        }
-        *p = c;
-        if (c == '\0')
-            break;
-    }
-    if (rc == 0) {
-        struct stat st;
-        if (stat(dir, &st) < 0)
-            rc = -1;
-        else if (!S_ISDIR(st.st_mode)) {
-            errno = ENOTDIR;
-            rc = -1;
-        }
-    }
-    int saved = errno;
-    free(copy);
-    errno = saved;
-    return rc;
-}
-
 static int write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {
@@ -656,7 +623,7 @@ int plugin_cache_save(const char *file, const dapt_plugin_info *const *infos, si
     char *tmp = NULL;
     strbuf data = {0};
     int fd = -1;
-    if (mkdir_p(dir) < 0) {
+    if (fs_mkdir_p(dir, 0700) < 0) {
         *error = xasprintf("cannot create the folder %s: %s", dir, strerror(errno));
         goto fail;
     }

@@ -310,14 +310,14 @@ static void child_load(dapt_plugin_info *info, const char *path)
     free(error);
 }
 
-/* Load infos[todo[from..to)] and report; never returns. */
+/* Load infos[pending[from..to)] and report; never returns. */
 static _Noreturn void child_main(pid_t parent, int fd, const dapt_plugin_info *infos,
-                                 const size_t *todo, size_t from, size_t to)
+                                 const size_t *pending, size_t from, size_t to)
 {
     child_setup(parent);
     strbuf out = {0};
     for (size_t k = from; k < to; k++) {
-        uint32_t index = (uint32_t)todo[k];
+        uint32_t index = (uint32_t)pending[k];
         /* The previous result goes out with this "begin", in one write. */
         strbuf_putc(&out, REC_BEGIN);
         put_u32(&out, index);
@@ -402,12 +402,12 @@ static char *timeout_reason(int timeout_ms)
 /* The parent                                                           */
 /* ------------------------------------------------------------------ */
 
-/* A child and the part of the batch it serves: todo[next..end). */
+/* A child and the part of the batch it serves: pending[next..end). */
 typedef struct lane {
     pid_t pid; /* 0: none running */
     int fd;
     size_t next, end;
-    bool loading;     /* "begin todo[next]" arrived, its result not yet */
+    bool loading;     /* "begin pending[next]" arrived, its result not yet */
     int64_t deadline; /* ms: the child is killed when it has said nothing new by then */
     char *buf;        /* bytes read, not yet parsed */
     size_t len, cap;
@@ -415,7 +415,7 @@ typedef struct lane {
 
 typedef struct scan {
     dapt_plugin_info *infos;
-    size_t *todo;
+    size_t *pending;
     int timeout_ms;
     lane lanes[MAX_LANES];
     size_t lane_count;
@@ -492,7 +492,7 @@ static int lane_start(scan *sc, lane *ln, char **error)
     }
     if (pid == 0) {
         close(fds[0]);
-        child_main(parent, fds[1], sc->infos, sc->todo, ln->next, ln->end);
+        child_main(parent, fds[1], sc->infos, sc->pending, ln->next, ln->end);
     }
     close(fds[1]);
     ln->pid = pid;
@@ -530,7 +530,7 @@ static int lane_reap(lane *ln, bool kill_it)
 static void lane_abandon(scan *sc, lane *ln, const char *why)
 {
     for (; ln->next < ln->end; ln->next++)
-        plugin_info_broken(&sc->infos[sc->todo[ln->next]], "not scanned: %s", why);
+        plugin_info_broken(&sc->infos[sc->pending[ln->next]], "not scanned: %s", why);
 }
 
 /* How a child came to an end. */
@@ -568,7 +568,7 @@ static void lane_ended(scan *sc, lane *ln, lane_end how)
      * child that ends there still ends because of what a plugin left
      * behind (a thread, a handler): the next file takes the blame, which
      * also guarantees progress. */
-    dapt_plugin_info *info = &sc->infos[sc->todo[ln->next]];
+    dapt_plugin_info *info = &sc->infos[sc->pending[ln->next]];
     info_reset(info);
     info_broken(info, end_reason(sc, how, status));
     ln->next++;
@@ -584,7 +584,7 @@ static void lane_ended(scan *sc, lane *ln, lane_end how)
 /* Take in a result record: fill the info it is about. */
 static int take_result(scan *sc, lane *ln, const char *payload, size_t len)
 {
-    dapt_plugin_info *info = &sc->infos[sc->todo[ln->next]];
+    dapt_plugin_info *info = &sc->infos[sc->pending[ln->next]];
     info_reset(info);
     reader r = {payload, len, false};
     if (get_result(&r, info) < 0)
@@ -606,7 +606,7 @@ static int lane_parse(scan *sc, lane *ln)
         char type = ln->buf[at];
         uint32_t index;
         memcpy(&index, ln->buf + at + 1, sizeof index);
-        if (ln->next >= ln->end || index != sc->todo[ln->next])
+        if (ln->next >= ln->end || index != sc->pending[ln->next])
             return -1;
         if (type == REC_BEGIN && !ln->loading) {
             ln->loading = true;
@@ -746,24 +746,24 @@ int plugin_scan(dapt_plugin_info *infos, size_t count, int timeout_ms, char **er
     memset(&sc, 0, sizeof sc);
     sc.infos = infos;
     sc.timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
-    sc.todo = xcalloc(count ? count : 1, sizeof *sc.todo);
-    size_t todo = 0;
+    sc.pending = xcalloc(count ? count : 1, sizeof *sc.pending);
+    size_t npending = 0;
     for (size_t i = 0; i < count; i++) {
         info_reset(&infos[i]);
         if (precheck(&infos[i]))
-            sc.todo[todo++] = i;
+            sc.pending[npending++] = i;
     }
     int rc = 0;
-    if (todo > 0) {
-        rc = scan_start(&sc, todo, error);
+    if (npending > 0) {
+        rc = scan_start(&sc, npending, error);
         if (rc == 0)
             scan_loop(&sc);
-        for (size_t k = 0; rc < 0 && k < todo; k++)
-            plugin_info_broken(&infos[sc.todo[k]], "not scanned: %s", *error);
+        for (size_t k = 0; rc < 0 && k < npending; k++)
+            plugin_info_broken(&infos[sc.pending[k]], "not scanned: %s", *error);
     }
     for (size_t i = 0; i < sc.lane_count; i++)
         free(sc.lanes[i].buf);
-    free(sc.todo);
+    free(sc.pending);
     for (size_t i = 0; i < count; i++)
         finish(&infos[i]);
     return rc;

@@ -137,27 +137,6 @@ static int read_file(strbuf *out, const char *path, char **error)
     return 0;
 }
 
-static int mkdir_p(const char *path, char **error)
-{
-    char *copy = xstrdup(path);
-    for (char *p = copy + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
-            *error = xasprintf("cannot create %s: %s", copy, strerror(errno));
-            free(copy);
-            return -1;
-        }
-        *p = c;
-        if (c == '\0')
-            break;
-    }
-    free(copy);
-    return 0;
-}
-
 /* $XDG_CACHE_HOME/dapt/user_modules (created), as the XDG spec says:
  * a relative $XDG_CACHE_HOME is ignored. */
 static char *cache_dir(char **error)
@@ -173,7 +152,8 @@ static char *cache_dir(char **error)
         *error = xstrdup("no cache folder for user modules: set XDG_CACHE_HOME or HOME");
         return NULL;
     }
-    if (mkdir_p(dir, error) < 0) {
+    if (fs_mkdir_p(dir, 0700) < 0) {
+        *error = xasprintf("cannot create %s: %s", dir, strerror(errno));
         free(dir);
         return NULL;
     }
