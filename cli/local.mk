@@ -8,9 +8,11 @@ dapt_SOURCES = \
 	%reldir%/cmd-plugins.c \
 	%reldir%/cmd-targets.c \
 	%reldir%/cmd-plugins-new.c \
-	%reldir%/cmd-plugins-install.c
-dapt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS)
-dapt_LDADD = libdapt-core.la $(JANSSON_LIBS)
+	%reldir%/cmd-plugins-install.c \
+	%reldir%/cmd-run.c \
+	%reldir%/cmd-runs.c
+dapt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(LIBUV_CFLAGS)
+dapt_LDADD = libdapt-core.la $(JANSSON_LIBS) $(LIBUV_LIBS)
 
 # dapt-fetch: clones for `dapt plugins install`, a program of its own so
 # that libgit2 is not loaded by every dapt command.
@@ -18,3 +20,9 @@ pkglibexec_PROGRAMS = dapt-fetch
 dapt_fetch_SOURCES = %reldir%/dapt-fetch.c
 dapt_fetch_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
 dapt_fetch_LDADD = $(LIBGIT2_LIBS)
+
+# dapt-worker: runs stages for the engine's process pool (engine/worker.c).
+pkglibexec_PROGRAMS += dapt-worker
+dapt_worker_SOURCES = %reldir%/dapt-worker.c
+dapt_worker_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS)
+dapt_worker_LDADD = libdapt-core.la $(JANSSON_LIBS)

@@ -241,4 +241,317 @@ int fs_mkdir_p(const char *path, mode_t mode);
  * Caller frees. */
 char *libexec_path(const char *name);
 
+/* ================================================================== */
+/* The engine (issue 4).  How the parts fit:                           */
+/*                                                                     */
+/*   run.c (scheduler: one run's state, on the caller's uv loop)       */
+/*     -> callargs.c  Flowdapt's argument passing, checked up front    */
+/*     -> executor    exec-thread.c (threads) | exec-process.c (the    */
+/*                    dapt-worker pool: wire.c frames, worker.c loop)  */
+/*     -> host.c      the dapt_host_api a stage calls (both modes)     */
+/*     -> bus.c       events to subscribers: the CLI printer, store.c, */
+/*                    the studio                                      */
+/*   objstore.c  cluster memory + artifacts; settings.c, configs.c     */
+/* ================================================================== */
+
+/* time.c-like helpers live in run.c: */
+int64_t clock_now_us(void);  /* CLOCK_REALTIME in microseconds */
+int64_t clock_mono_us(void); /* CLOCK_MONOTONIC in microseconds */
+/* "2026-11-25T10:37:43.123Z" into buf (at least 32 bytes); "" for 0. */
+void clock_iso(char *buf, size_t size, int64_t ts_us);
+
+/* wire.c: length-prefixed JSON frames between the engine and a
+ * dapt-worker: a 4-byte big-endian length, then that many bytes of
+ * compact JSON (one object).  Frames above WIRE_MAX are refused. */
+#define WIRE_MAX (256u * 1024u * 1024u)
+/* Encode one frame (length prefix included) into a malloc'd buffer. */
+char *wire_encode(const json_t *msg, size_t *len);
+/* A decoder fed with whatever bytes arrive. */
+typedef struct wire_reader {
+    char *buf;
+    size_t len, cap;
+} wire_reader;
+void wire_reader_feed(wire_reader *r, const char *data, size_t n);
+/* The next complete frame: 1 with *msg (new reference), 0 when more bytes
+ * are needed, -1 with *error (caller frees) when the stream is corrupt. */
+int wire_reader_next(wire_reader *r, json_t **msg, char **error);
+void wire_reader_free(wire_reader *r);
+/* Blocking helpers for the worker side (retry on EINTR): 0 or -1/errno;
+ * wire_read returns 1 at a clean EOF before any byte of a frame. */
+int wire_write(int fd, const json_t *msg);
+int wire_read(int fd, json_t **msg, char **error);
+
+/* loader.c: stage functions from plugin files, loaded once per process
+ * (the workers, and the engine in thread mode) with plugin_open().
+ * Thread-safe. */
+/* The function of target `path` in the plugin file `so`.  0, or -1 with
+ * *error (caller frees). */
+int loader_get(dapt_stage_fn *fn, const char *so, const char *path, char **error);
+/* dlclose everything (at exit; only for leak checkers). */
+void loader_unload_all(void);
+
+/* The run-wide part of a stage's context, shared by every call of a run
+ * (immutable once the run starts; the executors and workers read it). */
+typedef struct run_info {
+    char *run_id;
+    char *run_name;
+    char *workflow;
+    char *ns;        /* object store namespace */
+    char *workspace; /* absolute, or NULL */
+    json_t *input;   /* object */
+    json_t *config;  /* object */
+    json_t *definition; /* the workflow as JSON */
+    char *default_strategy; /* object store default: "fallback" */
+} run_info;
+/* {run_id, run_name, workflow, namespace, workspace, input, config,
+ * definition, default_strategy}; new reference.  And back (0 or -1). */
+json_t *run_info_to_json(const run_info *ri);
+int run_info_from_json(run_info *ri, const json_t *j);
+void run_info_clear(run_info *ri);
+
+/* host.c: the dapt_host_api a stage function sees, for both executors.
+ * A host_ctx is one call's context; its side effects go to a sink. */
+typedef struct host_sink {
+    /* A dapt_ctx_log() line (text NUL-terminated, no newline added). */
+    void (*log)(void *data, long item, int level, const char *text);
+    /* An object store request {op, key, namespace, strategy, value}:
+     * 0 with *reply (new reference: true for put/delete, the value for
+     * get, a boolean for exists), or -1 with *error (caller frees). */
+    int (*object)(void *data, json_t *request, json_t **reply, char **error);
+    void *data;
+} host_sink;
+
+typedef struct host_ctx {
+    dapt_ctx base; /* first: the stage sees a dapt_ctx * */
+    const run_info *run;
+    const char *stage;
+    const char *plugin;
+    const char *plugin_dir;
+    long item;    /* -1: not an item */
+    int attempt;  /* from 1 */
+    const host_sink *sink;
+    /* Set by the executor when the stage should stop (cancel, timeout). */
+    const volatile int *cancel;
+    /* Owned scratch: */
+    char *error;  /* from dapt_ctx_fail */
+    char *object_error;
+    char item_text[24];
+    char attempt_text[16];
+    json_t *run_json; /* "run" context, built on demand */
+} host_ctx;
+
+extern const dapt_host_api host_api;
+void host_ctx_init(host_ctx *hc, const run_info *run, const host_sink *sink,
+                   const volatile int *cancel);
+/* Call fn(args, kwargs) as item `item` (-1: none), attempt `attempt`.
+ * Returns the value (new reference), or NULL with *error (caller frees):
+ * the dapt_ctx_fail() message, or "returned nothing without calling
+ * dapt_ctx_fail" when the stage returned NULL without a reason. */
+json_t *host_call(host_ctx *hc, dapt_stage_fn fn, json_t *args, json_t *kwargs, long item,
+                  int attempt, char **error);
+void host_ctx_clear(host_ctx *hc);
+
+/* callargs.c: Flowdapt's argument passing (catalog 3.4), checked before
+ * anything runs.  A stage's call gets:
+ *   root:       kwargs = input filtered to the declared params (all of it
+ *               with DAPT_TARGET_KWARGS), args = []
+ *   dependent:  args = outputs of depends_on in order, kwargs = {}
+ *   then        kwargs += the stage's `args:` (over the input's)
+ *   parameterized: one call per element of args[0] (or of input[map_on],
+ *               which is then not a kwarg): args = [item, args[1:]...]
+ * Positional arguments beyond the declared params are dropped unless
+ * VARARGS; a kwarg named like a param filled positionally is dropped. */
+typedef struct callargs_plan {
+    bool parameterized;
+    const char *map_on;  /* parameterized root: the input key mapped over */
+    size_t positional;   /* how many positional args a call gets (item included) */
+} callargs_plan;
+/* Check a stage against its target before the run: required params that
+ * neither positionals nor input nor `args:` fill, a dependent stage whose
+ * target takes no arguments, a parameterized stage with nothing to map.
+ * `input` may be NULL (unknown: root stages are not checked against it).
+ * 0, or -1 with *error (caller frees), a message naming the stage. */
+int callargs_check(const dapt_stage *st, const dapt_target_info *t, const json_t *input,
+                   char **error);
+/* The arguments of a simple stage's call, or the shared part of a
+ * parameterized stage's calls (args without the item in front).  `deps`
+ * are the outputs of depends_on, in order (borrowed).  New references in
+ * *args (array) and *kwargs (object). */
+void callargs_build(json_t **args, json_t **kwargs, const dapt_stage *st,
+                    const dapt_target_info *t, const json_t *input, json_t *const *deps,
+                    size_t ndeps);
+/* The list a parameterized stage maps over: args[0], or input[map_on]
+ * (borrowed).  NULL with *error when it is not an array. */
+json_t *callargs_items(const dapt_stage *st, json_t *args, const json_t *input, char **error);
+
+/* task: one dispatch to an executor: a simple stage's one call, or a batch
+ * of a parameterized stage's items.  Owned by run.c. */
+typedef struct task_call {
+    long item;     /* item index, -1 for a simple stage */
+    json_t *args;  /* positional arguments (array); owned */
+    /* filled by the executor: */
+    bool done;
+    json_t *value; /* new reference when done and ok */
+    char *error;   /* malloc'd message when done and failed */
+} task_call;
+
+struct run;
+struct executor;
+
+typedef struct task {
+    struct run *run;
+    uint64_t id;          /* unique in the run */
+    size_t stage;         /* index of the stage in the workflow */
+    const char *stage_name;
+    int attempt;          /* from 1 */
+    int slots;            /* worker slots it holds (resources.cpus) */
+    const char *so;       /* the shared object holding the function */
+    const char *target_path; /* the target's path in it */
+    const char *plugin;   /* plugin name, for the context */
+    const char *plugin_dir; /* the plugin's data folder or NULL */
+    json_t *kwargs;       /* shared by the calls; borrowed from the run */
+    task_call *calls;
+    size_t ncalls;
+    /* Set when the executor could not finish the task: the worker died
+     * ("worker process 123 was killed by SIGSEGV (segmentation fault)")
+     * or could not start.  Calls without `done` did not report. */
+    char *lost;
+    volatile int cancel;  /* set by run.c: the stage should stop */
+    void *exec_data;      /* the executor's */
+    struct task *next;    /* run.c's lists */
+} task;
+
+/* An executor runs tasks and reports back through these (run.c).  The
+ * process executor calls them on the loop's thread; the thread executor
+ * calls run_task_done from its threads (it is thread-safe) and may get a
+ * next task to run at once on the same thread (a successor). */
+/* A task ended (every call done, or `lost` set).  Returns a task for the
+ * calling thread to run next when `want_next` and the scheduler has one
+ * that may run there, else NULL. */
+task *run_task_done(struct run *r, task *t, bool want_next);
+/* A log line of a task (t NULL: of no task, e.g. a worker's output between
+ * tasks).  Any thread.  text need not be NUL-terminated. */
+void run_task_line(struct run *r, task *t, long item, dapt_stream stream, int level,
+                   const char *text, size_t len);
+/* An object store request from a stage (see host_sink.object).  Any
+ * thread. */
+int run_object_request(struct run *r, json_t *request, json_t **reply, char **error);
+/* The run's context, for executors to hand to stages. */
+const run_info *run_get_info(struct run *r);
+
+typedef struct executor_config {
+    struct uv_loop_s *loop;
+    struct run *run;
+    int workers;         /* processes or threads */
+    const char *worker_path; /* dapt-worker (process mode) */
+    bool capture_stdio;  /* thread mode: see dapt_run_options */
+} executor_config;
+
+typedef struct executor_ops {
+    const char *name; /* "process", "thread" */
+    /* Start the pool (processes are spawned now and kept warm).  0, or -1
+     * with *error. */
+    int (*start)(struct executor **out, const executor_config *cfg, char **error);
+    /* Run a task on an idle worker.  run.c never has more tasks out than
+     * workers. */
+    void (*submit)(struct executor *ex, task *t);
+    /* Stop a running task: `kill` false: ask (t->cancel is already set;
+     * a worker process gets SIGTERM); true: kill its worker (SIGKILL; the
+     * task is then lost and the pool starts a new worker).  A thread
+     * cannot be killed: the task is abandoned (reported lost). */
+    void (*stop)(struct executor *ex, task *t, bool kill);
+    /* Stop every worker and free the executor; `done` is called on the
+     * loop when all handles are closed (then ex is gone). */
+    void (*close)(struct executor *ex, void (*done)(void *data), void *data);
+} executor_ops;
+
+extern const executor_ops exec_process_ops; /* exec-process.c */
+extern const executor_ops exec_thread_ops;  /* exec-thread.c */
+
+/* worker.c: the main loop of dapt-worker (cli/dapt-worker.c is its main).
+ * Reads frames from `fd` (a socketpair end), runs the calls they ask for,
+ * answers.  Returns the exit status. */
+int worker_main(int fd);
+
+/* bus.c: one run's event subscribers, called in order on the loop thread. */
+typedef struct bus bus;
+bus *bus_new(void);
+void bus_free(bus *b);
+void bus_subscribe(bus *b, dapt_event_fn fn, void *data);
+void bus_emit(bus *b, const dapt_event *ev);
+
+/* settings.c (public: dapt_settings_load) */
+/* The value at a dotted path ("services.compute.executor.target") of a
+ * settings object, or NULL.  Borrowed. */
+json_t *settings_get(const json_t *settings, const char *path);
+/* Deep-merge `over` into `base` (objects merge key by key; anything else
+ * replaces). */
+void settings_merge(json_t *base, const json_t *over);
+/* Apply DAPT__A__B=value overrides from `env` (NULL-terminated, like
+ * environ) to `settings`: keys lowercased, `__` separates levels, the
+ * value parsed as JSON when it is a JSON scalar, else a string. */
+void settings_apply_env(json_t *settings, char *const *env);
+
+/* configs.c: the `kind: config` resources of a workspace (catalog 1.6). */
+/* The merged data of the configs that select `wf`: name selectors first,
+ * then annotation selectors (any one annotation pair equal), each group
+ * in order, shallow merge (later keys win).  New reference. */
+json_t *configs_merge(const dapt_config *const *configs, size_t count, const dapt_workflow *wf);
+/* Load every config of WORKSPACE/configs/ (*.yaml, *.yml, sorted by file
+ * name, documents in order) and merge those that select `wf`.  *used
+ * (when not NULL) gets the names of the configs applied (array).  Errors
+ * in the files go to diags.  Returns 0, or -1 when diags got errors (the
+ * configs that loaded are still merged). */
+int configs_for_workflow(json_t **out, json_t **used, const char *workspace,
+                         const dapt_workflow *wf, dapt_diags *diags);
+
+/* objstore.c: the object store of a run's engine (catalog 3.11-3.13).
+ * Cluster memory lives in the engine process for the objstore's life;
+ * artifacts are folders WORKSPACE/.dapt/artifacts/NAMESPACE/NAME/ with a
+ * file `object` (the value as JSON) and `.artifact.json` metadata
+ * {name, namespace, value_type: "json", created_at, updated_at}.
+ * Thread-safe. */
+typedef struct objstore objstore;
+/* artifact_root: the folder holding NAMESPACE/NAME (NULL: no artifacts:
+ * the strategies that need them fail with a message). */
+objstore *objstore_new(const char *artifact_root);
+void objstore_free(objstore *os);
+/* One request {op: put|get|delete|exists|clear, key, namespace, strategy,
+ * value} as host_sink.object.  Errors name the key and the namespace:
+ * "no object `k` in namespace `default` (cluster memory, artifacts)". */
+int objstore_request(objstore *os, json_t *request, json_t **reply, char **error);
+
+/* store.c: the run store, WORKSPACE/.dapt/dapt.db (SQLite, WAL).  Writes
+ * go through a queue to a writer thread (calls return at once); reads use
+ * their own connection. */
+typedef struct store store;
+/* Open (creating the schema), then mark runs left `running` or `pending`
+ * by a process that is gone as `interrupted`.  0, or -1 with *error. */
+int store_open(store **out, const char *workspace, char **error);
+/* Flush the queue and close. */
+void store_close(store *st);
+/* Queue a run record (ARCHITECTURE.md section 7 shape, stages may be
+ * omitted) to insert or update, and, while it is not terminal, hold the
+ * run's liveness lock so another process can tell it is alive. */
+void store_put_run(store *st, const json_t *record);
+/* Queue one stage's record ({name, state, started_at, finished_at,
+ * attempts, items, error}) of run `run_id` at index `index`. */
+void store_put_stage(store *st, const char *run_id, size_t index, const json_t *stage);
+/* Queue log lines of run `run_id` (copied). */
+void store_put_lines(store *st, const char *run_id, const dapt_log_line *lines, size_t count);
+/* Wait until everything queued so far is written. */
+void store_flush(store *st);
+/* Queries (any time; see cmd-runs.c). filter: {workflow, state, limit}.
+ * New references; -1 with *error. */
+int store_list_runs(store *st, json_t **out, const char *workflow, const char *state,
+                    int limit, char **error);
+/* The run record with its stages, by id or unique id prefix. */
+int store_get_run(store *st, json_t **out, const char *id, char **error);
+/* Log lines of a run after line `after` (0: from the start), at most
+ * `limit`, optionally of one stage and containing `grep` (case
+ * insensitive; uses the FTS5 index): an array of {seq, ts, stage, item,
+ * stream, level, text}.  *last gets the seq of the last line returned. */
+int store_get_lines(store *st, json_t **out, const char *run_id, const char *stage,
+                    const char *grep, int64_t after, int limit, int64_t *last, char **error);
+
 #endif /* DAPT_ENGINE_H */

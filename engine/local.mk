@@ -25,8 +25,24 @@ libdapt_core_la_SOURCES = \
 	%reldir%/registry-check.c \
 	%reldir%/user-modules.c \
 	%reldir%/libexec.c \
-	%reldir%/fs.c
+	%reldir%/fs.c \
+	%reldir%/state.c \
+	%reldir%/wire.c \
+	%reldir%/loader.c \
+	%reldir%/host.c \
+	%reldir%/callargs.c \
+	%reldir%/bus.c \
+	%reldir%/run.c \
+	%reldir%/execute.c \
+	%reldir%/exec-thread.c \
+	%reldir%/exec-process.c \
+	%reldir%/worker.c \
+	%reldir%/settings.c \
+	%reldir%/configs.c \
+	%reldir%/objstore.c \
+	%reldir%/store.c
 libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
+	$(LIBUV_CFLAGS) $(SQLITE_CFLAGS) \
 	-DDAPT_SYSTEM_PLUGINDIR='"$(pkglibdir)/plugins"' \
 	-DDAPT_INCLUDEDIR='"$(includedir)"' \
 	-DDAPT_PKGLIBEXECDIR='"$(pkglibexecdir)"' \
@@ -34,7 +50,8 @@ libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
 	-DDAPT_BUILD_PLUGINDIR='"$(abs_top_builddir)/plugins/uninstalled"' \
 	-DDAPT_SOURCE_INCLUDEDIR='"$(abs_top_srcdir)/include"' \
 	-DDAPT_JANSSON_CFLAGS='"$(JANSSON_CFLAGS)"'
-libdapt_core_la_LIBADD = $(YAML_LIBS) $(JANSSON_LIBS) -lm
+libdapt_core_la_LIBADD = $(YAML_LIBS) $(JANSSON_LIBS) $(LIBUV_LIBS) $(SQLITE_LIBS) \
+	-lpthread -ldl -lm
 
 lib_LTLIBRARIES += libdapt.la
 libdapt_la_SOURCES =

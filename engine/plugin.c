@@ -469,6 +469,8 @@ static void target_clear(dapt_target_info *t)
     free(t->target);
     free(t->doc);
     free(t->returns);
+    free(t->object);
+    free(t->object_path);
     for (size_t i = 0; i < t->param_count; i++)
         param_clear(&t->params[i]);
     free(t->params);
@@ -522,6 +524,8 @@ static void target_copy(dapt_target_info *dst, const dapt_target_info *src)
     dst->target = dup_maybe(src->target);
     dst->doc = dup_maybe(src->doc);
     dst->returns = dup_maybe(src->returns);
+    dst->object = dup_maybe(src->object);
+    dst->object_path = dup_maybe(src->object_path);
     dst->params = src->param_count ? xcalloc(src->param_count, sizeof *dst->params) : NULL;
     for (size_t i = 0; i < src->param_count; i++)
         param_copy(&dst->params[i], &src->params[i]);

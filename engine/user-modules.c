@@ -655,7 +655,11 @@ static void merge_targets(dapt_plugin_info *out, const dapt_plugin_info *module,
         dapt_target_info *t = &out->targets[out->target_count++];
         *t = copy.targets[i];
         char *path = xasprintf("%s.%s", name, t->path);
-        free(t->path);
+        /* the function is found in the module's own object, by its own path */
+        free(t->object);
+        free(t->object_path);
+        t->object = xstrdup(module->path);
+        t->object_path = t->path;
         free(t->target);
         t->path = path;
         t->target = NULL; /* plugin_info_link() sets it */

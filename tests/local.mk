@@ -16,8 +16,8 @@ TESTS_ENVIRONMENT = \
 	CMOCKA_MESSAGE_OUTPUT=TAP;
 
 UNIT_INCLUDES = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
-	$(CMOCKA_CFLAGS) -DTESTS_SRCDIR='"$(abs_top_srcdir)/tests"'
-UNIT_LIBS = libdapt-core.la $(CMOCKA_LIBS) $(JANSSON_LIBS)
+	$(CMOCKA_CFLAGS) $(LIBUV_CFLAGS) -DTESTS_SRCDIR='"$(abs_top_srcdir)/tests"'
+UNIT_LIBS = libdapt-core.la $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBUV_LIBS)
 
 EXTRA_DIST += %reldir%/cli/lib.sh %reldir%/data
 # The private HOME the tests write to (caches, installed plugins).
@@ -35,3 +35,7 @@ include %reldir%/plugins.mk
 include %reldir%/registry.mk
 include %reldir%/user-modules.mk
 include %reldir%/builtin.mk
+include %reldir%/engine.mk
+include %reldir%/worker.mk
+include %reldir%/store.mk
+include %reldir%/objects.mk

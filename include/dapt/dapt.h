@@ -293,6 +293,11 @@ typedef struct dapt_target_info {
     dapt_param_info *params;
     size_t param_count;
     const struct dapt_plugin_info *plugin; /* the plugin it belongs to */
+    /* Where the function lives when not in plugin->path under `path`: a
+     * user module's compiled FILE-HASH.so and the path in it.  Both NULL
+     * for an ordinary plugin. */
+    char *object;
+    char *object_path;
 } dapt_target_info;
 
 /* The identity of a plugin file, the key of the discovery cache. */
@@ -402,6 +407,161 @@ json_t *dapt_target_to_json(const dapt_target_info *target);
  */
 size_t dapt_registry_check_workflow(const dapt_registry *reg, const dapt_workflow *wf,
                                     const char *file, dapt_diags *diags);
+
+/* ------------------------------------------------------------------ */
+/* Running workflows: the engine                                       */
+/* ------------------------------------------------------------------ */
+
+/* States of runs and of stages (a stage can also be SKIPPED: never started
+ * because the run failed or was cancelled first). */
+typedef enum dapt_state {
+    DAPT_STATE_PENDING,
+    DAPT_STATE_RUNNING,
+    DAPT_STATE_FINISHED,
+    DAPT_STATE_FAILED,
+    DAPT_STATE_CANCELLED,
+    DAPT_STATE_INTERRUPTED, /* runs only: the process running it died */
+    DAPT_STATE_SKIPPED,     /* stages only */
+} dapt_state;
+
+/* "pending", "running", ...; dapt_state_parse returns -1 when unknown. */
+const char *dapt_state_name(dapt_state state);
+int dapt_state_parse(const char *name);
+bool dapt_state_terminal(dapt_state state);
+
+/* Where a log line came from. */
+typedef enum dapt_stream {
+    DAPT_STREAM_LOG,    /* dapt_ctx_log() */
+    DAPT_STREAM_STDOUT, /* the stage's standard output */
+    DAPT_STREAM_STDERR, /* the stage's standard error */
+    DAPT_STREAM_ENGINE, /* the engine about the stage: retries, timeouts, crashes */
+} dapt_stream;
+
+const char *dapt_stream_name(dapt_stream stream); /* "log", "stdout", "stderr", "engine" */
+
+typedef struct dapt_log_line {
+    int64_t ts_us;      /* Unix time in microseconds */
+    const char *stage;  /* NULL: the run itself */
+    long item;          /* item index in a parameterized stage, else -1 */
+    dapt_stream stream;
+    dapt_log_level level;
+    const char *text;   /* without the newline; not NUL-terminated past len */
+    size_t len;
+} dapt_log_line;
+
+typedef struct dapt_items {
+    size_t total, ok, failed, running;
+} dapt_items;
+
+typedef enum dapt_event_kind {
+    DAPT_EVENT_RUN,   /* the run changed state */
+    DAPT_EVENT_STAGE, /* a stage changed state (or began another attempt) */
+    DAPT_EVENT_ITEMS, /* items of a parameterized stage finished */
+    DAPT_EVENT_LOG,   /* a batch of log lines, in the order they were read */
+} dapt_event_kind;
+
+typedef struct dapt_run dapt_run;
+
+/* An event of a run's bus.  Everything is borrowed for the callback. */
+typedef struct dapt_event {
+    dapt_event_kind kind;
+    dapt_run *run;
+    int64_t ts_us;
+    /* STAGE, ITEMS: the stage */
+    const char *stage;
+    size_t stage_index;
+    /* RUN, STAGE */
+    dapt_state state;
+    int attempt;       /* STAGE: the attempt (from 1) */
+    const char *error; /* failed, cancelled: why */
+    /* ITEMS (and STAGE of a parameterized stage) */
+    dapt_items items;
+    /* LOG */
+    const dapt_log_line *lines;
+    size_t line_count;
+} dapt_event;
+
+typedef void (*dapt_event_fn)(const dapt_event *event, void *data);
+
+typedef struct dapt_run_options {
+    /* The workspace: configs/ to match, dapt.yaml, .dapt/ for the run
+     * store and artifacts.  NULL: none (no store, no configs). */
+    const char *workspace;
+    /* The workflow file, for the record ("" or NULL: from a string). */
+    const char *file;
+    /* The run input (an object; borrowed).  NULL: {}. */
+    json_t *input;
+    /* When not NULL, the stages' config as is, as Flowdapt's
+     * execute_workflow(config=...); NULL: the workspace's configs/ that
+     * match the workflow (catalog 1.6). */
+    json_t *config;
+    /* Settings over the ones loaded from dapt.yaml, the user's config.yaml
+     * and DAPT__* (an object like dapt.yaml; borrowed; NULL: none). */
+    json_t *settings;
+    /* The namespace of the object store; NULL: "default". */
+    const char *ns;
+    /* Where the run came from: "manual" (default), "cli", "studio",
+     * "trigger". */
+    const char *source;
+    /* The whole run's time limit in ms (0: none). */
+    int64_t timeout_ms;
+    /* Record the run in the workspace's run store (needs a workspace). */
+    bool store;
+    /* Capture the process's own stdout and stderr while a thread-mode run
+     * is active (stage output then reaches the log instead of the
+     * terminal).  The caller should write through dup()s made before. */
+    bool capture_stdio;
+    /* The plugin catalog to resolve targets in (borrowed); NULL: opened
+     * for the workspace. */
+    const dapt_registry *registry;
+    /* Called on the loop's thread for every event. */
+    dapt_event_fn on_event;
+    void *event_data;
+} dapt_run_options;
+
+struct uv_loop_s;
+
+/*
+ * Start a run of a workflow on a libuv loop and return at once; the loop
+ * drives it and on_event reports it.  Everything that can be checked
+ * before a stage runs is checked here (targets, arguments, executor
+ * settings, required parameters against the input): -1 with *error
+ * (caller frees) and no run then.  The workflow is copied.  Free the run
+ * with dapt_run_free() once it is terminal (or to abandon it: that
+ * cancels it and kills its workers).
+ */
+int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *wf,
+                   const dapt_run_options *opts, char **error);
+/* Stop scheduling, signal running stages, kill them after the grace period
+ * (force: at once).  The run ends CANCELLED.  Safe to call twice. */
+void dapt_run_cancel(dapt_run *run, bool force);
+dapt_state dapt_run_state(const dapt_run *run);
+const char *dapt_run_id(const dapt_run *run); /* borrowed */
+/* The result: the single sink's output, or an object keyed by sink names.
+ * Borrowed; NULL until finished. */
+json_t *dapt_run_result(const dapt_run *run);
+/* The run record of ARCHITECTURE.md section 7.  New reference. */
+json_t *dapt_run_record(const dapt_run *run);
+void dapt_run_free(dapt_run *run);
+
+/*
+ * Run a workflow to its end on a private loop: the C counterpart of
+ * Flowdapt's execute_workflow.  Returns the final state (FINISHED, FAILED,
+ * CANCELLED), or -1 with *error when the run could not start.  *record
+ * (when not NULL) receives the run record (caller decrefs); its "result"
+ * is the result.
+ */
+int dapt_execute(json_t **record, const dapt_workflow *wf, const dapt_run_options *opts,
+                 char **error);
+
+/*
+ * The settings of a workspace: $XDG_CONFIG_HOME/dapt/config.yaml, then
+ * WORKSPACE/dapt.yaml over it, then DAPT__A__B=value variables (as
+ * Flowdapt's FLOWDAPT__A__B).  Problems in the files go to diags with
+ * positions.  *out is an object (new reference), never NULL on return.
+ * Returns 0, or -1 when diags got an error.
+ */
+int dapt_settings_load(json_t **out, const char *workspace, dapt_diags *diags);
 
 #ifdef __cplusplus
 }

@@ -122,9 +122,19 @@ typedef struct dapt_param {
  */
 typedef json_t *(*dapt_stage_fn)(dapt_ctx *ctx, json_t *args, json_t *kwargs);
 
-/* The executor interface arrives with the engine; a target of kind
- * DAPT_TARGET_EXECUTOR points at one. */
-struct dapt_executor_desc;
+/*
+ * What a target of kind DAPT_TARGET_EXECUTOR declares.  The engine drives
+ * the executors it implements (`kind` "local": the worker pool and the
+ * thread pool); the target's params are its settings, the keys of
+ * services.compute.executor in the configuration, checked against them
+ * before a run.  A kind this dapt does not implement is refused with the
+ * list of kinds it does.
+ */
+#define DAPT_EXECUTOR_ABI 1
+typedef struct dapt_executor_desc {
+    uint32_t abi;     /* DAPT_EXECUTOR_ABI */
+    const char *kind; /* "local" */
+} dapt_executor_desc;
 
 typedef struct dapt_target {
     const char *path;     /* dotted, e.g. "stages.fetch"; unique in the plugin */
@@ -205,7 +215,12 @@ typedef enum dapt_log_level {
  * host filled; a field of a later block may be read only when
  * version >= that block.  New functions are only ever appended.
  */
-#define DAPT_HOST_API_VERSION 1
+#define DAPT_HOST_API_VERSION 2
+
+/* Object store strategies (catalog 3.12), for the object_* functions. */
+#define DAPT_OBJECT_FALLBACK "fallback"             /* memory, then an artifact */
+#define DAPT_OBJECT_CLUSTER_MEMORY "cluster_memory" /* the run's engine holds it */
+#define DAPT_OBJECT_ARTIFACT "artifact"             /* .dapt/artifacts/NS/NAME/ */
 
 typedef struct dapt_host_api {
     uint32_t version;
@@ -214,9 +229,10 @@ typedef struct dapt_host_api {
     /* version 1 */
     void (*log)(dapt_ctx *ctx, int level, const char *message);
     void (*fail)(dapt_ctx *ctx, const char *message);
-    /* Run context by key: "run_id", "workflow", "stage", "plugin",
-     * "plugin_dir" (the plugin's data folder), "item_index" (in a
-     * parameterized stage).  NULL when unknown.  Borrowed for the call. */
+    /* Run context by key: "run_id", "run_name", "workflow", "namespace",
+     * "stage", "plugin", "plugin_dir" (the plugin's data folder),
+     * "item_index" (in a parameterized stage), "attempt" (from "1"),
+     * "workspace".  NULL when unknown.  Borrowed for the call. */
     const char *(*info)(dapt_ctx *ctx, const char *key);
     /* The configuration attached to the run (an object, maybe empty).
      * Borrowed. */
@@ -224,6 +240,24 @@ typedef struct dapt_host_api {
     /* Non-zero once the run was cancelled or the stage timed out: long
      * stages should check it and return. */
     int (*cancelled)(dapt_ctx *ctx);
+
+    /* version 2 */
+    /* More of the run context as JSON: "input" (the run input), "config",
+     * "definition" (the workflow as JSON), "run" ({id, name, workflow,
+     * namespace, stage, item, attempt}).  Borrowed for the call; NULL when
+     * unknown. */
+    json_t *(*context)(dapt_ctx *ctx, const char *key);
+    /* The object store.  `ns` NULL: the run's namespace; `strategy` NULL:
+     * the configured default (fallback).  put/delete/exists return 0 (or
+     * exists: 1 when there), -1 on error; get returns a new reference, or
+     * NULL on error or a missing key.  The reason of the last error is
+     * object_error()'s (borrowed until the next object call). */
+    int (*object_put)(dapt_ctx *ctx, const char *key, json_t *value, const char *ns,
+                      const char *strategy);
+    json_t *(*object_get)(dapt_ctx *ctx, const char *key, const char *ns, const char *strategy);
+    int (*object_delete)(dapt_ctx *ctx, const char *key, const char *ns, const char *strategy);
+    int (*object_exists)(dapt_ctx *ctx, const char *key, const char *ns, const char *strategy);
+    const char *(*object_error)(dapt_ctx *ctx);
 } dapt_host_api;
 
 /* The context starts with the table; the rest is the host's. */
@@ -295,6 +329,46 @@ static inline json_t *dapt_ctx_config(dapt_ctx *ctx)
 static inline int dapt_ctx_cancelled(dapt_ctx *ctx)
 {
     return DAPT_HOST_HAS(ctx, cancelled, 1) ? ctx->api->cancelled(ctx) : 0;
+}
+
+static inline json_t *dapt_ctx_context(dapt_ctx *ctx, const char *key)
+{
+    return DAPT_HOST_HAS(ctx, context, 2) ? ctx->api->context(ctx, key) : NULL;
+}
+
+/* The object store (host version 2; on an older host they fail). */
+static inline int dapt_object_put(dapt_ctx *ctx, const char *key, json_t *value, const char *ns,
+                                  const char *strategy)
+{
+    return DAPT_HOST_HAS(ctx, object_put, 2) ? ctx->api->object_put(ctx, key, value, ns, strategy)
+                                              : -1;
+}
+
+static inline json_t *dapt_object_get(dapt_ctx *ctx, const char *key, const char *ns,
+                                      const char *strategy)
+{
+    return DAPT_HOST_HAS(ctx, object_get, 2) ? ctx->api->object_get(ctx, key, ns, strategy)
+                                              : NULL;
+}
+
+static inline int dapt_object_delete(dapt_ctx *ctx, const char *key, const char *ns,
+                                     const char *strategy)
+{
+    return DAPT_HOST_HAS(ctx, object_delete, 2) ? ctx->api->object_delete(ctx, key, ns, strategy)
+                                                 : -1;
+}
+
+static inline int dapt_object_exists(dapt_ctx *ctx, const char *key, const char *ns,
+                                     const char *strategy)
+{
+    return DAPT_HOST_HAS(ctx, object_exists, 2) ? ctx->api->object_exists(ctx, key, ns, strategy)
+                                                 : -1;
+}
+
+static inline const char *dapt_object_error(dapt_ctx *ctx)
+{
+    return DAPT_HOST_HAS(ctx, object_error, 2) ? ctx->api->object_error(ctx)
+                                                : "this dapt has no object store (host API < 2)";
 }
 
 #ifdef __cplusplus

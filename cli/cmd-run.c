@@ -1,0 +1,2 @@
+/* cmd-run.c: to be written (issue 4). */
+#include "config.h"

@@ -1,0 +1,3 @@
+/* objstore.c: to be written (issue 4). */
+#include "config.h"
+#include "engine.h"

@@ -1,0 +1,3 @@
+/* store.c: to be written (issue 4). */
+#include "config.h"
+#include "engine.h"

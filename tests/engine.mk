@@ -1,0 +1,1 @@
+# tests of the engine: engine (issue 4)

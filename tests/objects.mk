@@ -1,0 +1,1 @@
+# tests of the engine: objects (issue 4)

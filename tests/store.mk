@@ -1,0 +1,1 @@
+# tests of the engine: store (issue 4)

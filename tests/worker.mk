@@ -1,0 +1,1 @@
+# tests of the engine: worker (issue 4)
