@@ -152,6 +152,9 @@ void trigger_free(dapt_trigger *tr);
  * and check the ABI version.  0, or -1 with *error (caller frees) saying
  * what is wrong and what to do. */
 int plugin_open(void **handle, const dapt_plugin_desc **desc, const char *path, char **error);
+/* The function of the stage target `path` of an opened descriptor, or
+ * NULL (no such stage target). */
+dapt_stage_fn plugin_desc_stage_fn(const dapt_plugin_desc *desc, const char *path);
 /* Copy a descriptor into `info` (its strings owned by info) and check it:
  * name syntax, target path syntax, duplicate paths, kinds, parameter types.
  * Sets status OK, or BROKEN with info->error.  Fills everything but path,

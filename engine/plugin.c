@@ -190,6 +190,21 @@ static void read_target(dapt_target *t, const dapt_plugin_desc *d, size_t i)
     read_struct(t, sizeof *t, base + i * d->target_size, d->target_size);
 }
 
+dapt_stage_fn plugin_desc_stage_fn(const dapt_plugin_desc *d, const char *path)
+{
+    dapt_plugin_desc desc;
+    read_struct(&desc, sizeof desc, d, d->desc_size);
+    for (size_t i = 0; desc.targets != NULL; i++) {
+        dapt_target t;
+        read_target(&t, d, i);
+        if (t.path == NULL)
+            break;
+        if (strcmp(t.path, path) == 0)
+            return t.kind == DAPT_TARGET_STAGE ? t.fn : NULL;
+    }
+    return NULL;
+}
+
 static void read_param(dapt_param *p, const dapt_plugin_desc *d, const dapt_param *params, size_t i)
 {
     read_struct(p, sizeof *p, (const char *)params + i * d->param_size, d->param_size);
