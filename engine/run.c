@@ -1,3 +1,1695 @@
-/* run.c: to be written (issue 4). */
+/*
+ * run.c - one run of a workflow: the scheduler.
+ *
+ * A stage becomes ready when its last dependency finishes (dependency
+ * counts, not levels); ready stages wait in a heap ordered by priority
+ * (higher first), then definition order, and are dispatched while worker
+ * slots are free.  A parameterized stage stays in the heap until every
+ * item has been sent out, in batches sized so that each worker gets
+ * several (tiny items are cheap, big maps still balance).
+ *
+ * Threads: everything that touches libuv happens on the loop's thread.
+ * The thread executor reports completions from its own threads, so the
+ * scheduling state is guarded by `lock`, and what the loop must do
+ * (events for subscribers, timers) is queued and handed over through a
+ * uv_async.  In process mode all of it runs on the loop thread and the
+ * lock is never contended.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <uv.h>
+
 #include "engine.h"
+
+/* ------------------------------------------------------------------ */
+/* Data                                                                */
+/* ------------------------------------------------------------------ */
+
+enum { ITEM_PENDING, ITEM_RUNNING, ITEM_OK, ITEM_FAILED, ITEM_WAITING /* a retry's delay */ };
+
+typedef struct rstage {
+    dapt_stage def;           /* our copy of the fields the run uses */
+    dapt_target_info target;  /* our copy: target string, flags, params */
+    char *so, *tpath, *plugin, *plugin_dir;
+    int slots;
+
+    dapt_state state;
+    size_t deps_left;
+    bool queued;              /* in the ready heap */
+    int attempt;              /* simple: the current attempt; map: the highest */
+    int64_t started_us, finished_us;
+    char *error;
+    json_t *output;
+    json_t *args, *kwargs;    /* the shared arguments of its calls */
+    size_t tasks_out;
+
+    /* parameterized */
+    json_t *items;            /* the list mapped over (a reference) */
+    size_t nitems, cursor;    /* items sent out so far */
+    json_t **values;
+    unsigned char *item_state;
+    int *item_attempt;
+    size_t *redo;             /* items to send again (retries, lost batches) */
+    size_t nredo, credo;
+    dapt_items counts;
+    bool items_changed;
+
+    /* timeout (loop thread only) */
+    uv_timer_t *timer;
+    bool timed_out;
+} rstage;
+
+typedef enum qkind {
+    Q_EVENT,   /* an event for the bus */
+    Q_TIMEOUT, /* arm the stage's timeout */
+    Q_RETRY,   /* send stage (item) again after a delay */
+} qkind;
+
+typedef struct qentry {
+    qkind kind;
+    dapt_event ev;       /* Q_EVENT: strings owned below */
+    char *error;
+    dapt_log_line *lines;
+    char *text;          /* the lines' text */
+    size_t stage;
+    long item;
+    int64_t delay_ms;
+    struct qentry *next;
+} qentry;
+
+typedef struct retry_timer {
+    uv_timer_t timer; /* first: the handle is the allocation */
+    struct run *run;
+    size_t stage;
+    long item;
+    struct retry_timer *next; /* retries waiting (not timeouts) */
+} retry_timer;
+
+struct run {
+    uv_loop_t *loop;
+    pthread_mutex_t lock;
+    uv_async_t async;
+    bus *bus;
+    run_info info;
+    char *file;
+    char *source;
+    dapt_state state;
+    char *error;
+    json_t *result;
+    int64_t created_us, started_us, finished_us;
+
+    dapt_graph *graph;
+    size_t n;
+    rstage *stages;
+    json_t **dep_outputs_scratch;
+
+    /* the executor */
+    const executor_ops *ops;
+    struct executor *ex;
+    char *executor_name;
+    int slots_total, slots_used;
+    int64_t grace_ms;
+    task *running;       /* tasks out, linked by next */
+    uint64_t next_task_id;
+    size_t next_ready_seq;
+
+    /* the ready heap: stage indexes */
+    size_t *heap;
+    size_t heap_len;
+
+    /* stopping */
+    bool stopping;       /* no more dispatching */
+    bool cancel_requested;
+    bool killing;
+    dapt_state stop_state; /* FAILED or CANCELLED */
+    uv_timer_t *grace_timer;
+    retry_timer *timers; /* retry delays running */
+    uv_timer_t *run_timer;
+    int64_t timeout_ms;
+    bool finishing, closed, executor_closing, async_closed;
+
+    /* the queue to the loop */
+    qentry *qhead, *qtail;
+    /* log lines not yet in the queue */
+    dapt_log_line *lines;
+    size_t nlines, clines;
+    strbuf text;
+    bool async_pending;
+
+    objstore *objects;
+    store *store;
+    char *artifact_root;
+};
+
+static void run_finish_if_done(struct run *r);
+static void schedule(struct run *r, task **next);
+static void stage_fail(struct run *r, size_t i, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void drain(struct run *r);
+
+/* ------------------------------------------------------------------ */
+/* Events                                                              */
+/* ------------------------------------------------------------------ */
+
+static void queue_push(struct run *r, qentry *q)
+{
+    q->next = NULL;
+    if (r->qtail)
+        r->qtail->next = q;
+    else
+        r->qhead = q;
+    r->qtail = q;
+}
+
+/* Move pending log lines into the queue as one LOG event (lock held). */
+static void flush_lines(struct run *r)
+{
+    if (r->nlines == 0)
+        return;
+    qentry *q = xcalloc(1, sizeof *q);
+    q->kind = Q_EVENT;
+    q->ev.kind = DAPT_EVENT_LOG;
+    q->text = strbuf_detach(&r->text);
+    q->lines = r->lines;
+    /* the lines point into the text by offset until now */
+    for (size_t i = 0; i < r->nlines; i++)
+        q->lines[i].text = q->text + (size_t)(uintptr_t)q->lines[i].text;
+    q->ev.lines = q->lines;
+    q->ev.line_count = r->nlines;
+    q->ev.ts_us = q->lines[r->nlines - 1].ts_us;
+    r->lines = NULL;
+    r->nlines = r->clines = 0;
+    queue_push(r, q);
+}
+
+/* Wake the loop to drain the queue (lock held; any thread). */
+static void wake(struct run *r)
+{
+    if (!r->async_pending) {
+        r->async_pending = true;
+        uv_async_send(&r->async);
+    }
+}
+
+static void post_event(struct run *r, dapt_event_kind kind, size_t stage, dapt_state state,
+                       const char *error)
+{
+    flush_lines(r);
+    qentry *q = xcalloc(1, sizeof *q);
+    q->kind = Q_EVENT;
+    q->ev.kind = kind;
+    q->ev.ts_us = clock_now_us();
+    q->ev.state = state;
+    q->error = error ? xstrdup(error) : NULL;
+    q->ev.error = q->error;
+    if (kind != DAPT_EVENT_RUN) {
+        rstage *s = &r->stages[stage];
+        q->ev.stage = s->def.name;
+        q->ev.stage_index = stage;
+        q->ev.attempt = s->attempt;
+        q->ev.items = s->counts;
+    }
+    queue_push(r, q);
+    wake(r);
+}
+
+static void post_action(struct run *r, qkind kind, size_t stage, long item, int64_t delay_ms)
+{
+    qentry *q = xcalloc(1, sizeof *q);
+    q->kind = kind;
+    q->stage = stage;
+    q->item = item;
+    q->delay_ms = delay_ms;
+    queue_push(r, q);
+    wake(r);
+}
+
+/* Append a line (lock held). */
+static void add_line(struct run *r, const char *stage, long item, dapt_stream stream, int level,
+                     const char *text, size_t len)
+{
+    if (r->nlines == r->clines) {
+        r->clines = r->clines ? r->clines * 2 : 256;
+        r->lines = xrealloc(r->lines, r->clines, sizeof *r->lines);
+    }
+    /* strip a trailing CR of CRLF output */
+    if (len > 0 && text[len - 1] == '\r')
+        len--;
+    dapt_log_line *l = &r->lines[r->nlines++];
+    l->ts_us = clock_now_us();
+    l->stage = stage;
+    l->item = item;
+    l->stream = stream;
+    l->level = (dapt_log_level)level;
+    l->text = (const char *)(uintptr_t)r->text.len; /* an offset until flushed */
+    l->len = len;
+    strbuf_add(&r->text, text, len);
+    strbuf_putc(&r->text, '\0');
+    /* a burst is handed over in batches of a few thousand lines */
+    if (r->nlines >= 4096)
+        flush_lines(r);
+    wake(r);
+}
+
+static void engine_line(struct run *r, size_t stage, long item, int level, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void engine_line(struct run *r, size_t stage, long item, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = xvasprintf(fmt, ap);
+    va_end(ap);
+    add_line(r, stage == (size_t)-1 ? NULL : r->stages[stage].def.name, item, DAPT_STREAM_ENGINE,
+             level, text, strlen(text));
+    free(text);
+}
+
+void run_task_line(struct run *r, task *t, long item, dapt_stream stream, int level,
+                   const char *text, size_t len)
+{
+    pthread_mutex_lock(&r->lock);
+    add_line(r, t ? r->stages[t->stage].def.name : NULL, item, stream, level, text, len);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* The ready heap                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Whether stage a goes before stage b. */
+static bool ready_before(const struct run *r, size_t a, size_t b)
+{
+    int64_t pa = r->stages[a].def.priority, pb = r->stages[b].def.priority;
+    if (pa != pb)
+        return pa > pb;
+    return a < b;
+}
+
+static void heap_push(struct run *r, size_t i)
+{
+    if (r->stages[i].queued)
+        return;
+    r->stages[i].queued = true;
+    size_t k = r->heap_len++;
+    r->heap[k] = i;
+    while (k > 0) {
+        size_t parent = (k - 1) / 2;
+        if (!ready_before(r, r->heap[k], r->heap[parent]))
+            break;
+        size_t tmp = r->heap[k];
+        r->heap[k] = r->heap[parent];
+        r->heap[parent] = tmp;
+        k = parent;
+    }
+}
+
+static void heap_pop(struct run *r)
+{
+    r->stages[r->heap[0]].queued = false;
+    r->heap[0] = r->heap[--r->heap_len];
+    size_t k = 0;
+    for (;;) {
+        size_t l = 2 * k + 1, best = k;
+        if (l < r->heap_len && ready_before(r, r->heap[l], r->heap[best]))
+            best = l;
+        if (l + 1 < r->heap_len && ready_before(r, r->heap[l + 1], r->heap[best]))
+            best = l + 1;
+        if (best == k)
+            break;
+        size_t tmp = r->heap[k];
+        r->heap[k] = r->heap[best];
+        r->heap[best] = tmp;
+        k = best;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Tasks                                                               */
+/* ------------------------------------------------------------------ */
+
+static task *task_new(struct run *r, size_t i, size_t ncalls)
+{
+    rstage *s = &r->stages[i];
+    task *t = xcalloc(1, sizeof *t);
+    t->run = r;
+    t->id = ++r->next_task_id;
+    t->stage = i;
+    t->stage_name = s->def.name;
+    t->attempt = s->attempt;
+    t->slots = s->slots;
+    t->so = s->so;
+    t->target_path = s->tpath;
+    t->plugin = s->plugin;
+    t->plugin_dir = s->plugin_dir;
+    t->kwargs = s->kwargs;
+    t->calls = xcalloc(ncalls, sizeof *t->calls);
+    t->ncalls = ncalls;
+    return t;
+}
+
+void run_task_free(task *t)
+{
+    for (size_t i = 0; i < t->ncalls; i++) {
+        json_decref(t->calls[i].args);
+        json_decref(t->calls[i].value);
+        free(t->calls[i].error);
+    }
+    free(t->calls);
+    free(t->lost);
+    free(t);
+}
+
+static void task_link(struct run *r, task *t)
+{
+    t->next = r->running;
+    r->running = t;
+    r->slots_used += t->slots;
+    r->stages[t->stage].tasks_out++;
+}
+
+static void task_unlink(struct run *r, task *t)
+{
+    for (task **p = &r->running; *p; p = &(*p)->next)
+        if (*p == t) {
+            *p = t->next;
+            break;
+        }
+    r->slots_used -= t->slots;
+    r->stages[t->stage].tasks_out--;
+}
+
+/* Start a stage: state, time, and its timeout (lock held). */
+static void stage_start(struct run *r, size_t i)
+{
+    rstage *s = &r->stages[i];
+    if (s->state == DAPT_STATE_RUNNING)
+        return;
+    s->state = DAPT_STATE_RUNNING;
+    if (s->started_us == 0)
+        s->started_us = clock_now_us();
+    post_event(r, DAPT_EVENT_STAGE, i, DAPT_STATE_RUNNING, NULL);
+    if (s->def.timeout_ms > 0)
+        post_action(r, Q_TIMEOUT, i, -1, s->def.timeout_ms);
+}
+
+/* The next batch size of a map: about four batches per worker slot, at
+ * most 1024 items, so big maps balance and tiny items cost little. */
+static size_t batch_size(const struct run *r, const rstage *s)
+{
+    size_t left = s->nitems - s->cursor;
+    size_t per = left / ((size_t)r->slots_total * 4);
+    if (per < 1)
+        per = 1;
+    if (per > 1024)
+        per = 1024;
+    return per;
+}
+
+/* A task for the next calls of stage i, or NULL when it has none to send
+ * now (lock held). */
+static task *next_task_of(struct run *r, size_t i)
+{
+    rstage *s = &r->stages[i];
+    if (s->def.type == DAPT_STAGE_SIMPLE) {
+        task *t = task_new(r, i, 1);
+        t->calls[0].item = -1;
+        t->calls[0].args = json_incref(s->args);
+        return t;
+    }
+    size_t n = 0;
+    task *t;
+    if (s->nredo > 0) {
+        /* items sent again go alone: a crashing item must not take others */
+        t = task_new(r, i, 1);
+        size_t k = s->redo[--s->nredo];
+        t->calls[0].item = (long)k;
+        t->attempt = s->item_attempt[k];
+        s->item_state[k] = ITEM_RUNNING;
+        t->calls[0].args = callargs_item_args(&s->target, s->args, json_array_get(s->items, k));
+        return t;
+    }
+    if (s->cursor >= s->nitems)
+        return NULL;
+    n = batch_size(r, s);
+    if (n > s->nitems - s->cursor)
+        n = s->nitems - s->cursor;
+    t = task_new(r, i, n);
+    for (size_t c = 0; c < n; c++) {
+        size_t k = s->cursor++;
+        t->calls[c].item = (long)k;
+        s->item_state[k] = ITEM_RUNNING;
+        s->item_attempt[k] = 1;
+        t->calls[c].args = callargs_item_args(&s->target, s->args, json_array_get(s->items, k));
+    }
+    return t;
+}
+
+/* Whether stage i has more to send once this task is out. */
+static bool stage_has_more(const rstage *s)
+{
+    return s->def.type == DAPT_STAGE_PARAMETERIZED && (s->nredo > 0 || s->cursor < s->nitems);
+}
+
+/*
+ * Dispatch ready work while slots are free (lock held).  With `next` (a
+ * thread that just finished a task asks), the first task is handed back
+ * for that thread to run instead of going through the pool.
+ */
+static void schedule(struct run *r, task **next)
+{
+    while (!r->stopping && r->heap_len > 0) {
+        size_t i = r->heap[0];
+        rstage *s = &r->stages[i];
+        int need = s->slots;
+        if (r->slots_used + need > r->slots_total && r->slots_used > 0)
+            break; /* wait for slots; never starve a big stage */
+        task *t = next_task_of(r, i);
+        if (t == NULL || !stage_has_more(s))
+            heap_pop(r);
+        if (t == NULL)
+            continue;
+        stage_start(r, i);
+        task_link(r, t);
+        if (next != NULL && *next == NULL) {
+            *next = t;
+            continue;
+        }
+        r->ops->submit(r->ex, t);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Completion                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Stage i got its inputs: build its arguments and queue it (lock held). */
+static void stage_ready(struct run *r, size_t i)
+{
+    rstage *s = &r->stages[i];
+    size_t nd;
+    const size_t *deps = dapt_graph_deps(r->graph, i, &nd);
+    for (size_t k = 0; k < nd; k++)
+        r->dep_outputs_scratch[k] = r->stages[deps[k]].output;
+    callargs_build(&s->args, &s->kwargs, &s->def, &s->target, r->info.input,
+                   r->dep_outputs_scratch, nd);
+    if (s->def.type == DAPT_STAGE_PARAMETERIZED) {
+        char *err;
+        json_t *items = callargs_items(&s->def, s->args, r->info.input, &err);
+        if (items == NULL) {
+            s->attempt = 1;
+            stage_start(r, i);
+            stage_fail(r, i, "%s", err);
+            free(err);
+            return;
+        }
+        s->items = json_incref(items);
+        s->nitems = json_array_size(items);
+        s->counts.total = s->nitems;
+        s->values = xcalloc(s->nitems ? s->nitems : 1, sizeof *s->values);
+        s->item_state = xcalloc(s->nitems ? s->nitems : 1, 1);
+        s->item_attempt = xcalloc(s->nitems ? s->nitems : 1, sizeof *s->item_attempt);
+        if (s->nitems == 0) {
+            /* nothing to map: finished with an empty list */
+            s->attempt = 1;
+            stage_start(r, i);
+            s->output = json_array();
+            s->state = DAPT_STATE_FINISHED;
+            s->finished_us = clock_now_us();
+            post_event(r, DAPT_EVENT_STAGE, i, DAPT_STATE_FINISHED, NULL);
+            size_t nd2;
+            const size_t *after = dapt_graph_dependents(r->graph, i, &nd2);
+            for (size_t k = 0; k < nd2; k++)
+                if (--r->stages[after[k]].deps_left == 0)
+                    stage_ready(r, after[k]);
+            return;
+        }
+    }
+    s->attempt = 1;
+    heap_push(r, i);
+}
+
+static void stage_finished(struct run *r, size_t i)
+{
+    rstage *s = &r->stages[i];
+    s->state = DAPT_STATE_FINISHED;
+    s->finished_us = clock_now_us();
+    post_event(r, DAPT_EVENT_STAGE, i, DAPT_STATE_FINISHED, NULL);
+    size_t n;
+    const size_t *after = dapt_graph_dependents(r->graph, i, &n);
+    for (size_t k = 0; k < n; k++)
+        if (--r->stages[after[k]].deps_left == 0 && !r->stopping)
+            stage_ready(r, after[k]);
+}
+
+/* Ask every running task to stop; kill them after the grace period
+ * (lock held). */
+static void stop_running(struct run *r, dapt_state why)
+{
+    if (!r->stopping) {
+        r->stopping = true;
+        r->stop_state = why;
+    }
+    for (task *t = r->running; t; t = t->next) {
+        if (!t->cancel) {
+            t->cancel = 1;
+            r->ops->stop(r->ex, t, false);
+        }
+    }
+    if (r->running)
+        post_action(r, Q_TIMEOUT, (size_t)-1, -1, r->grace_ms);
+}
+
+static void stage_fail(struct run *r, size_t i, const char *fmt, ...)
+{
+    rstage *s = &r->stages[i];
+    va_list ap;
+    va_start(ap, fmt);
+    free(s->error);
+    s->error = xvasprintf(fmt, ap);
+    va_end(ap);
+    s->state = r->cancel_requested && !s->timed_out ? DAPT_STATE_CANCELLED : DAPT_STATE_FAILED;
+    s->finished_us = clock_now_us();
+    if (s->queued) {
+        /* take it out of the heap: rebuild without it */
+        size_t k = 0;
+        for (size_t j = 0; j < r->heap_len; j++)
+            if (r->heap[j] != i)
+                r->heap[k++] = r->heap[j];
+        r->heap_len = 0;
+        s->queued = false;
+        size_t *old = xmalloc(k * sizeof *old + 1);
+        memcpy(old, r->heap, k * sizeof *old);
+        for (size_t j = 0; j < k; j++) {
+            r->stages[old[j]].queued = false;
+            heap_push(r, old[j]);
+        }
+        free(old);
+    }
+    post_event(r, DAPT_EVENT_STAGE, i, s->state, s->error);
+    if (s->state == DAPT_STATE_FAILED && !r->stopping) {
+        free(r->error);
+        r->error = xasprintf("stage `%s` failed: %s", s->def.name, s->error);
+    }
+    stop_running(r, DAPT_STATE_FAILED);
+}
+
+/* Why a call that did not report ended: a timeout, a cancel, or the
+ * executor's reason. */
+static const char *lost_reason(struct run *r, task *t, char *buf, size_t size)
+{
+    rstage *s = &r->stages[t->stage];
+    if (s->timed_out) {
+        snprintf(buf, size, "timed out after %s", "");
+        char d[32];
+        int64_t ms = s->def.timeout_ms;
+        if (ms % 1000 == 0)
+            snprintf(d, sizeof d, "%llds", (long long)(ms / 1000));
+        else
+            snprintf(d, sizeof d, "%.3gs", (double)ms / 1000.0);
+        snprintf(buf, size, "timed out after %s", d);
+        return buf;
+    }
+    if (t->cancel && r->cancel_requested)
+        return "cancelled";
+    return t->lost ? t->lost : "the executor lost the task";
+}
+
+static bool may_retry(const rstage *s, int attempt)
+{
+    return attempt <= s->def.retries && !s->timed_out;
+}
+
+static void retry_later(struct run *r, size_t i, long item)
+{
+    rstage *s = &r->stages[i];
+    if (s->def.retry_delay_ms > 0) {
+        post_action(r, Q_RETRY, i, item, s->def.retry_delay_ms);
+        return;
+    }
+    if (item < 0) {
+        heap_push(r, i);
+    } else {
+        if (s->nredo == s->credo) {
+            s->credo = s->credo ? s->credo * 2 : 8;
+            s->redo = xrealloc(s->redo, s->credo, sizeof *s->redo);
+        }
+        s->redo[s->nredo++] = (size_t)item;
+        heap_push(r, i);
+    }
+}
+
+static void simple_done(struct run *r, task *t)
+{
+    size_t i = t->stage;
+    rstage *s = &r->stages[i];
+    task_call *c = &t->calls[0];
+    if (s->state != DAPT_STATE_RUNNING)
+        return; /* failed or cancelled meanwhile */
+    /* an abandoned task's thread may still write its calls: not ours */
+    bool done = c->done && !t->abandoned;
+    if (done && c->error == NULL && !t->cancel) {
+        s->output = c->value;
+        c->value = NULL;
+        stage_finished(r, i);
+        return;
+    }
+    char buf[128];
+    const char *why = done && c->error ? c->error : lost_reason(r, t, buf, sizeof buf);
+    if (!r->stopping && may_retry(s, s->attempt)) {
+        engine_line(r, i, -1, DAPT_LOG_WARNING, "attempt %d failed: %s; retrying%s (attempt %d of %d)",
+                    s->attempt, why, s->def.retry_delay_ms ? " after the delay" : "",
+                    s->attempt + 1, s->def.retries + 1);
+        s->attempt++;
+        post_event(r, DAPT_EVENT_STAGE, i, DAPT_STATE_RUNNING, why);
+        retry_later(r, i, -1);
+        return;
+    }
+    stage_fail(r, i, "%s", why);
+}
+
+static void item_failed(struct run *r, size_t i, size_t k, const char *why)
+{
+    rstage *s = &r->stages[i];
+    if (!r->stopping && may_retry(s, s->item_attempt[k])) {
+        engine_line(r, i, (long)k, DAPT_LOG_WARNING, "item #%zu attempt %d failed: %s; retrying",
+                    k, s->item_attempt[k], why);
+        s->item_attempt[k]++;
+        if (s->item_attempt[k] > s->attempt)
+            s->attempt = s->item_attempt[k];
+        s->item_state[k] = ITEM_WAITING;
+        retry_later(r, i, (long)k);
+        return;
+    }
+    s->item_state[k] = ITEM_FAILED;
+    s->counts.failed++;
+    s->items_changed = true;
+    engine_line(r, i, (long)k, DAPT_LOG_ERROR, "item #%zu failed: %s", k, why);
+    if (!s->def.allow_partial_failure && s->state == DAPT_STATE_RUNNING)
+        stage_fail(r, i, "item #%zu failed: %s", k, why);
+}
+
+static void map_finish_if_done(struct run *r, size_t i)
+{
+    rstage *s = &r->stages[i];
+    if (s->state != DAPT_STATE_RUNNING || s->counts.ok + s->counts.failed < s->nitems)
+        return;
+    json_t *out = json_array();
+    for (size_t k = 0; k < s->nitems; k++)
+        if (s->item_state[k] == ITEM_OK) {
+            json_array_append_new(out, s->values[k]);
+            s->values[k] = NULL;
+        }
+    s->output = out;
+    if (s->counts.failed > 0)
+        engine_line(r, i, -1, DAPT_LOG_WARNING,
+                    "%zu of %zu items failed and were left out of the result "
+                    "(allow_partial_failure)",
+                    s->counts.failed, s->nitems);
+    stage_finished(r, i);
+}
+
+static void map_done(struct run *r, task *t)
+{
+    size_t i = t->stage;
+    rstage *s = &r->stages[i];
+    size_t unreported = 0;
+    for (size_t c = 0; c < t->ncalls; c++)
+        unreported += !t->calls[c].done || t->abandoned;
+    char buf[128];
+    for (size_t c = 0; c < t->ncalls; c++) {
+        task_call *call = &t->calls[c];
+        size_t k = (size_t)call->item;
+        if (s->item_state[k] != ITEM_RUNNING)
+            continue;
+        bool done = call->done && !t->abandoned;
+        if (done && call->error == NULL) {
+            s->item_state[k] = ITEM_OK;
+            s->values[k] = call->value;
+            call->value = NULL;
+            s->counts.ok++;
+            s->items_changed = true;
+        } else if (done) {
+            item_failed(r, i, k, call->error);
+        } else if (unreported > 1 && !t->cancel && s->state == DAPT_STATE_RUNNING) {
+            /* the worker died somewhere in this batch: send the items it
+             * did not answer again, one by one, to find the one to blame */
+            s->item_state[k] = ITEM_PENDING;
+            if (s->nredo == s->credo) {
+                s->credo = s->credo ? s->credo * 2 : 8;
+                s->redo = xrealloc(s->redo, s->credo, sizeof *s->redo);
+            }
+            s->redo[s->nredo++] = k;
+            heap_push(r, i);
+        } else {
+            item_failed(r, i, k, lost_reason(r, t, buf, sizeof buf));
+        }
+    }
+    if (s->items_changed && s->state == DAPT_STATE_RUNNING) {
+        s->items_changed = false;
+        post_event(r, DAPT_EVENT_ITEMS, i, DAPT_STATE_RUNNING, NULL);
+    }
+    map_finish_if_done(r, i);
+}
+
+task *run_task_done(struct run *r, task *t, bool want_next)
+{
+    pthread_mutex_lock(&r->lock);
+    task_unlink(r, t);
+    if (t->lost && t->ncalls > 0)
+        engine_line(r, t->stage, t->ncalls == 1 ? t->calls[0].item : -1, DAPT_LOG_ERROR, "%s",
+                    t->lost);
+    if (r->stages[t->stage].def.type == DAPT_STAGE_SIMPLE)
+        simple_done(r, t);
+    else
+        map_done(r, t);
+    if (!t->abandoned)
+        run_task_free(t);
+    task *next = NULL;
+    schedule(r, want_next ? &next : NULL);
+    if (r->running == NULL && next == NULL)
+        wake(r); /* the loop decides whether the run is over */
+    pthread_mutex_unlock(&r->lock);
+    return next;
+}
+
+int run_object_request(struct run *r, json_t *request, json_t **reply, char **error)
+{
+    return objstore_request(r->objects, request, reply, error);
+}
+
+const run_info *run_get_info(struct run *r)
+{
+    return &r->info;
+}
+
+/* ------------------------------------------------------------------ */
+/* The loop side: timers and the queue                                 */
+/* ------------------------------------------------------------------ */
+
+static void timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void kill_all(struct run *r)
+{
+    r->killing = true;
+    for (task *t = r->running; t; t = t->next) {
+        t->cancel = 1;
+        r->ops->stop(r->ex, t, true);
+    }
+}
+
+static void grace_fired(uv_timer_t *timer)
+{
+    struct run *r = timer->data;
+    pthread_mutex_lock(&r->lock);
+    kill_all(r);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void stage_timeout_fired(uv_timer_t *timer)
+{
+    struct run *r = ((retry_timer *)timer)->run;
+    size_t i = ((retry_timer *)timer)->stage;
+    pthread_mutex_lock(&r->lock);
+    rstage *s = &r->stages[i];
+    bool mine = s->timer == timer;
+    if (mine)
+        s->timer = NULL;
+    if (s->state == DAPT_STATE_RUNNING && mine) {
+        s->timed_out = true;
+        char buf[128];
+        task fake = {.stage = i};
+        const char *why = lost_reason(r, &fake, buf, sizeof buf);
+        engine_line(r, i, -1, DAPT_LOG_ERROR, "%s: stopping it", why);
+        stage_fail(r, i, "%s", why);
+    }
+    pthread_mutex_unlock(&r->lock);
+    uv_close((uv_handle_t *)timer, timer_closed);
+}
+
+static void retry_fired(uv_timer_t *timer)
+{
+    retry_timer *rt = (retry_timer *)timer;
+    struct run *r = rt->run;
+    for (retry_timer **p = &r->timers; *p; p = &(*p)->next)
+        if (*p == rt) {
+            *p = rt->next;
+            break;
+        }
+    pthread_mutex_lock(&r->lock);
+    rstage *s = &r->stages[rt->stage];
+    if (s->state == DAPT_STATE_RUNNING && !r->stopping) {
+        if (rt->item >= 0) {
+            if (s->nredo == s->credo) {
+                s->credo = s->credo ? s->credo * 2 : 8;
+                s->redo = xrealloc(s->redo, s->credo, sizeof *s->redo);
+            }
+            s->redo[s->nredo++] = (size_t)rt->item;
+        }
+        heap_push(r, rt->stage);
+        schedule(r, NULL);
+    }
+    pthread_mutex_unlock(&r->lock);
+    uv_close((uv_handle_t *)timer, timer_closed);
+    drain(r);
+}
+
+static void arm(struct run *r, qentry *q)
+{
+    if (q->kind == Q_TIMEOUT && q->stage == (size_t)-1) {
+        if (r->grace_timer == NULL) {
+            r->grace_timer = xcalloc(1, sizeof *r->grace_timer);
+            uv_timer_init(r->loop, r->grace_timer);
+            r->grace_timer->data = r;
+            uv_timer_start(r->grace_timer, grace_fired, (uint64_t)q->delay_ms, 0);
+        }
+        return;
+    }
+    retry_timer *rt = xcalloc(1, sizeof *rt);
+    uv_timer_init(r->loop, &rt->timer);
+    rt->run = r;
+    rt->stage = q->stage;
+    rt->item = q->item;
+    if (q->kind == Q_TIMEOUT) {
+        pthread_mutex_lock(&r->lock);
+        if (r->stages[q->stage].timer == NULL)
+            r->stages[q->stage].timer = &rt->timer;
+        pthread_mutex_unlock(&r->lock);
+        uv_timer_start(&rt->timer, stage_timeout_fired, (uint64_t)q->delay_ms, 0);
+    } else {
+        rt->next = r->timers;
+        r->timers = rt;
+        uv_timer_start(&rt->timer, retry_fired, (uint64_t)q->delay_ms, 0);
+    }
+}
+
+static void qentry_free(qentry *q)
+{
+    free(q->error);
+    free(q->lines);
+    free(q->text);
+    free(q);
+}
+
+/* Hand queued events to the bus and arm queued timers (loop thread). */
+static void drain(struct run *r)
+{
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        r->async_pending = false;
+        flush_lines(r);
+        qentry *q = r->qhead;
+        r->qhead = r->qtail = NULL;
+        pthread_mutex_unlock(&r->lock);
+        if (q == NULL)
+            break;
+        while (q) {
+            qentry *next = q->next;
+            if (q->kind == Q_EVENT) {
+                q->ev.run = (dapt_run *)r;
+                bus_emit(r->bus, &q->ev);
+            } else {
+                arm(r, q);
+            }
+            qentry_free(q);
+            q = next;
+        }
+    }
+    run_finish_if_done(r);
+}
+
+static void async_cb(uv_async_t *a)
+{
+    drain(a->data);
+}
+
+/* ------------------------------------------------------------------ */
+/* The end of a run                                                    */
+/* ------------------------------------------------------------------ */
+
+/* The run's result: its single sink's output, or an object keyed by the
+ * sinks' names (stages nothing depends on). */
+static json_t *run_result(struct run *r)
+{
+    size_t sinks = 0, last = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        size_t n;
+        dapt_graph_dependents(r->graph, i, &n);
+        if (n == 0) {
+            sinks++;
+            last = i;
+        }
+    }
+    if (sinks == 1)
+        return json_incref(r->stages[last].output ? r->stages[last].output : json_null());
+    json_t *obj = json_object();
+    for (size_t i = 0; i < r->n; i++) {
+        size_t n;
+        dapt_graph_dependents(r->graph, i, &n);
+        if (n == 0)
+            json_object_set(obj, r->stages[i].def.name,
+                            r->stages[i].output ? r->stages[i].output : json_null());
+    }
+    return obj;
+}
+
+static void async_closed(uv_handle_t *h)
+{
+    ((struct run *)h->data)->async_closed = true;
+}
+
+static void executor_closed(void *data)
+{
+    struct run *r = data;
+    r->closed = true;
+    r->finished_us = clock_now_us();
+    if (r->store)
+        store_put_run(r->store, dapt_run_record((dapt_run *)r));
+    dapt_event ev = {.kind = DAPT_EVENT_RUN, .run = (dapt_run *)r, .ts_us = r->finished_us,
+                     .state = r->state, .error = r->error};
+    bus_emit(r->bus, &ev);
+    uv_close((uv_handle_t *)&r->async, async_closed);
+}
+
+static void close_timer(uv_timer_t **t)
+{
+    if (*t) {
+        uv_timer_stop(*t);
+        uv_close((uv_handle_t *)*t, timer_closed);
+        *t = NULL;
+    }
+}
+
+/* When nothing runs and nothing more will: settle the states, close the
+ * executor, then tell the subscribers (loop thread). */
+static void run_finish_if_done(struct run *r)
+{
+    pthread_mutex_lock(&r->lock);
+    bool done = !r->finishing && r->running == NULL && (r->stopping || r->heap_len == 0);
+    if (!done) {
+        pthread_mutex_unlock(&r->lock);
+        return;
+    }
+    /* a stage still pending or waiting for a retry with nothing running
+     * and nothing ready is a bug... or a retry timer not yet fired */
+    for (size_t i = 0; i < r->n && !r->stopping; i++)
+        if (r->stages[i].state == DAPT_STATE_RUNNING || r->stages[i].state == DAPT_STATE_PENDING) {
+            pthread_mutex_unlock(&r->lock);
+            return; /* a retry's delay is running */
+        }
+    r->finishing = true;
+    for (size_t i = 0; i < r->n; i++) {
+        rstage *s = &r->stages[i];
+        if (s->state == DAPT_STATE_PENDING)
+            s->state = DAPT_STATE_SKIPPED;
+        else if (s->state == DAPT_STATE_RUNNING) {
+            s->state = r->cancel_requested ? DAPT_STATE_CANCELLED : DAPT_STATE_FAILED;
+            s->finished_us = clock_now_us();
+        } else
+            continue;
+        post_event(r, DAPT_EVENT_STAGE, i, s->state, NULL);
+    }
+    if (r->cancel_requested) {
+        r->state = DAPT_STATE_CANCELLED;
+        if (r->error == NULL)
+            r->error = xstrdup("cancelled");
+    } else if (r->stopping) {
+        r->state = DAPT_STATE_FAILED;
+    } else {
+        r->state = DAPT_STATE_FINISHED;
+        r->result = run_result(r);
+    }
+    pthread_mutex_unlock(&r->lock);
+    close_timer(&r->grace_timer);
+    close_timer(&r->run_timer);
+    for (size_t i = 0; i < r->n; i++)
+        if (r->stages[i].timer) {
+            uv_timer_stop(r->stages[i].timer);
+            uv_close((uv_handle_t *)r->stages[i].timer, timer_closed);
+            r->stages[i].timer = NULL;
+        }
+    while (r->timers) {
+        retry_timer *rt = r->timers;
+        r->timers = rt->next;
+        uv_timer_stop(&rt->timer);
+        uv_close((uv_handle_t *)&rt->timer, timer_closed);
+    }
+    /* hand over the last stage events before the run's own */
+    {
+        pthread_mutex_lock(&r->lock);
+        flush_lines(r);
+        qentry *q = r->qhead;
+        r->qhead = r->qtail = NULL;
+        pthread_mutex_unlock(&r->lock);
+        for (; q;) {
+            qentry *next = q->next;
+            if (q->kind == Q_EVENT) {
+                q->ev.run = (dapt_run *)r;
+                bus_emit(r->bus, &q->ev);
+            }
+            qentry_free(q);
+            q = next;
+        }
+    }
+    r->executor_closing = true;
+    r->ops->close(r->ex, executor_closed, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* The record                                                          */
+/* ------------------------------------------------------------------ */
+
+static json_t *iso_or_null(int64_t us)
+{
+    if (us == 0)
+        return json_null();
+    char buf[40];
+    clock_iso(buf, sizeof buf, us);
+    return json_string(buf);
+}
+
+static json_t *stage_record(const rstage *s)
+{
+    json_t *st = json_pack("{s:s, s:s, s:s, s:o, s:o, s:i, s:o}", "name", s->def.name, "target",
+                           s->def.target, "state", dapt_state_name(s->state), "started_at",
+                           iso_or_null(s->started_us), "finished_at", iso_or_null(s->finished_us),
+                           "attempts", s->attempt, "error",
+                           s->error ? json_string(s->error) : json_null());
+    if (s->def.type == DAPT_STAGE_PARAMETERIZED)
+        json_object_set_new(st, "items",
+                            json_pack("{s:I, s:I, s:I}", "total", (json_int_t)s->counts.total,
+                                      "ok", (json_int_t)s->counts.ok, "failed",
+                                      (json_int_t)s->counts.failed));
+    else
+        json_object_set_new(st, "items", json_null());
+    return st;
+}
+
+json_t *dapt_run_record(const dapt_run *run)
+{
+    struct run *r = (struct run *)run;
+    pthread_mutex_lock(&r->lock);
+    json_t *stages = json_array();
+    for (size_t i = 0; i < r->n; i++)
+        json_array_append_new(stages, stage_record(&r->stages[i]));
+    json_t *rec = json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:O?, s:o, s:n, s:s?, s:s, s:s, s:O, s:o}", "id",
+        r->info.run_id, "workflow", r->info.workflow, "state", dapt_state_name(r->state), "source",
+        r->source, "started_at", iso_or_null(r->started_us), "finished_at",
+        iso_or_null(r->finished_us), "result", r->result, "error",
+        r->error ? json_string(r->error) : json_null(), "commit", "file", r->file, "namespace",
+        r->info.ns, "executor", r->executor_name, "input", r->info.input, "stages", stages);
+    if (json_object_get(rec, "result") == NULL)
+        json_object_set_new(rec, "result", json_null());
+    pthread_mutex_unlock(&r->lock);
+    return rec;
+}
+
+dapt_state dapt_run_state(const dapt_run *run)
+{
+    return ((const struct run *)run)->state;
+}
+
+bool dapt_run_closed(const dapt_run *run)
+{
+    return ((const struct run *)run)->closed;
+}
+
+const char *dapt_run_id(const dapt_run *run)
+{
+    return ((const struct run *)run)->info.run_id;
+}
+
+json_t *dapt_run_result(const dapt_run *run)
+{
+    return ((const struct run *)run)->result;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cancel                                                              */
+/* ------------------------------------------------------------------ */
+
+void dapt_run_cancel(dapt_run *run, bool force)
+{
+    struct run *r = (struct run *)run;
+    if (r->finishing)
+        return;
+    pthread_mutex_lock(&r->lock);
+    if (!r->cancel_requested) {
+        r->cancel_requested = true;
+        free(r->error);
+        r->error = xstrdup("cancelled");
+        engine_line(r, (size_t)-1, -1, DAPT_LOG_WARNING,
+                    "cancel: no more stages start; running ones are asked to stop");
+        r->stopping = true;
+        r->stop_state = DAPT_STATE_CANCELLED;
+        stop_running(r, DAPT_STATE_CANCELLED);
+    }
+    if (force && !r->killing) {
+        engine_line(r, (size_t)-1, -1, DAPT_LOG_WARNING, "cancel: killing running stages now");
+        kill_all(r);
+    }
+    pthread_mutex_unlock(&r->lock);
+    drain(r);
+}
+
+static void run_timeout_fired(uv_timer_t *timer)
+{
+    struct run *r = timer->data;
+    pthread_mutex_lock(&r->lock);
+    if (!r->stopping) {
+        free(r->error);
+        r->error = xasprintf("the run timed out after %.3gs", (double)r->timeout_ms / 1000.0);
+        engine_line(r, (size_t)-1, -1, DAPT_LOG_ERROR, "%s: stopping it", r->error);
+        stop_running(r, DAPT_STATE_FAILED);
+    }
+    pthread_mutex_unlock(&r->lock);
+    drain(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Start                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Six characters of [a-z0-9]: short enough to type, 2 billion values. */
+static char *new_run_id(void)
+{
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789"; /* no l, o, 0, 1 */
+    unsigned char rnd[6];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+        uint64_t x = (uint64_t)clock_now_us() ^ ((uint64_t)getpid() << 20);
+        for (size_t i = 0; i < sizeof rnd; i++, x >>= 5)
+            rnd[i] = (unsigned char)x;
+    }
+    char *id = xmalloc(sizeof rnd + 1);
+    for (size_t i = 0; i < sizeof rnd; i++)
+        id[i] = alphabet[rnd[i] % 32];
+    id[sizeof rnd] = '\0';
+    return id;
+}
+
+static void stage_copy(dapt_stage *dst, const dapt_stage *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->name = xstrdup(src->name);
+    dst->target = xstrdup(src->target);
+    dst->type = src->type;
+    dst->depends_count = src->depends_count;
+    dst->depends_on = xcalloc(src->depends_count + 1, sizeof *dst->depends_on);
+    for (size_t i = 0; i < src->depends_count; i++)
+        dst->depends_on[i] = xstrdup(src->depends_on[i]);
+    dst->map_on = src->map_on ? xstrdup(src->map_on) : NULL;
+    dst->allow_partial_failure = src->allow_partial_failure;
+    dst->resources.cpus = src->resources.cpus;
+    dst->has_priority = src->has_priority;
+    dst->priority = src->priority;
+    dst->args = json_deep_copy(src->args ? src->args : json_object());
+    dst->timeout_ms = src->timeout_ms;
+    dst->retries = src->retries;
+    dst->retry_delay_ms = src->retry_delay_ms;
+}
+
+static void stage_clear(dapt_stage *st)
+{
+    free(st->name);
+    free(st->target);
+    for (size_t i = 0; i < st->depends_count; i++)
+        free(st->depends_on[i]);
+    free(st->depends_on);
+    free(st->map_on);
+    json_decref(st->args);
+}
+
+/* What the run needs of a target: its string, flags and params. */
+static void target_copy_min(dapt_target_info *dst, const dapt_target_info *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->target = xstrdup(src->target);
+    dst->path = xstrdup(src->path);
+    dst->kind = src->kind;
+    dst->flags = src->flags;
+    dst->param_count = src->param_count;
+    dst->params = xcalloc(src->param_count + 1, sizeof *dst->params);
+    for (size_t i = 0; i < src->param_count; i++) {
+        dst->params[i].name = xstrdup(src->params[i].name);
+        dst->params[i].type = xstrdup(src->params[i].type);
+        dst->params[i].required = src->params[i].required;
+    }
+}
+
+static void target_clear_min(dapt_target_info *t)
+{
+    for (size_t i = 0; i < t->param_count; i++) {
+        free(t->params[i].name);
+        free(t->params[i].type);
+    }
+    free(t->params);
+    free(t->target);
+    free(t->path);
+}
+
+/* The workflow as Flowdapt's resource JSON, for context.definition. */
+static json_t *definition_json(const dapt_workflow *wf)
+{
+    json_t *stages = json_array();
+    for (size_t i = 0; i < wf->stage_count; i++) {
+        const dapt_stage *st = &wf->stages[i];
+        json_t *deps = json_array();
+        for (size_t k = 0; k < st->depends_count; k++)
+            json_array_append_new(deps, json_string(st->depends_on[k]));
+        json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O}", "name", st->name, "target",
+                              st->target, "type", dapt_stage_type_name(st->type), "depends_on",
+                              deps, "options", st->options, "args", st->args);
+        if (st->has_priority)
+            json_object_set_new(j, "priority", json_integer(st->priority));
+        json_array_append_new(stages, j);
+    }
+    return json_pack("{s:s, s:{s:s, s:O}, s:{s:o}}", "kind", "workflow", "metadata", "name",
+                     wf->name, "annotations", wf->annotations, "spec", "stages", stages);
+}
+
+/* Resolve and check every stage before anything runs. */
+static int resolve_stages(struct run *r, const dapt_workflow *wf, const dapt_registry *reg,
+                          char **error)
+{
+    for (size_t i = 0; i < wf->stage_count; i++) {
+        const dapt_stage *st = &wf->stages[i];
+        rstage *s = &r->stages[i];
+        stage_copy(&s->def, st);
+        for (size_t k = 0; k < st->depends_count; k++)
+            if (dapt_graph_find(r->graph, st->depends_on[k]) < 0 &&
+                strcmp(st->depends_on[k], st->name) != 0) {
+                *error = xasprintf("stage `%s` depends on `%s`, which is not a stage of `%s`",
+                                   st->name, st->depends_on[k], wf->name);
+                return -1;
+            }
+        const dapt_target_info *t;
+        char *why = NULL;
+        if (dapt_registry_resolve(reg, st->target, &t, &why) < 0) {
+            *error = xasprintf("stage `%s`: %s", st->name, why);
+            free(why);
+            return -1;
+        }
+        if (t->kind != DAPT_TARGET_STAGE) {
+            *error = xasprintf("stage `%s`: %s is an executor, not a stage", st->name,
+                               st->target);
+            return -1;
+        }
+        target_copy_min(&s->target, t);
+        if (callargs_check(&s->def, &s->target, r->info.input, error) < 0)
+            return -1;
+        s->so = xstrdup(t->object ? t->object : t->plugin->path);
+        s->tpath = xstrdup(t->object_path ? t->object_path : t->path);
+        s->plugin = xstrdup(t->plugin->name);
+        s->plugin_dir = t->plugin->data_dir ? xstrdup(t->plugin->data_dir) : NULL;
+        s->state = DAPT_STATE_PENDING;
+        int slots = st->resources.cpus > 1 ? (int)(st->resources.cpus + 0.999) : 1;
+        s->slots = slots > r->slots_total ? r->slots_total : slots;
+    }
+    return 0;
+}
+
+static int check_graph(struct run *r, const dapt_workflow *wf, char **error)
+{
+    if (wf->stage_count == 0) {
+        *error = xasprintf("workflow `%s` has no stages", wf->name);
+        return -1;
+    }
+    size_t *order = xcalloc(r->n, sizeof *order);
+    size_t done = dapt_graph_topo(r->graph, order);
+    free(order);
+    if (done == r->n)
+        return 0;
+    size_t **cycles, *lengths;
+    size_t nc = dapt_graph_cycles(r->graph, &cycles, &lengths);
+    strbuf sb = {0};
+    strbuf_printf(&sb, "workflow `%s` has a cycle: ", wf->name);
+    for (size_t k = 0; nc > 0 && k <= lengths[0]; k++)
+        strbuf_printf(&sb, "%s%s", k ? " -> " : "",
+                      dapt_graph_name(r->graph, cycles[0][k % lengths[0]]));
+    dapt_graph_cycles_free(cycles, lengths, nc);
+    *error = strbuf_detach(&sb);
+    return -1;
+}
+
+/* The executor settings: services.compute.executor of the settings. */
+typedef struct exec_settings {
+    bool use_processes;
+    int workers;
+    int64_t grace_ms;
+} exec_settings;
+
+/* Executors this dapt implements, by target string. */
+static const struct {
+    const char *target;
+    const char *kind;
+} executor_kinds[] = {
+    {"dapt.executor.local", "local"},
+};
+
+static int nproc(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static int read_exec_settings(exec_settings *es, const json_t *settings,
+                              const dapt_registry *reg, char **error)
+{
+    es->use_processes = true;
+    es->workers = nproc();
+    es->grace_ms = 5000;
+    json_t *ex = settings_get(settings, "services.compute.executor");
+    const char *target = json_string_value(json_object_get(ex, "target"));
+    if (target == NULL)
+        target = "dapt.executor.local";
+    bool known = false;
+    for (size_t i = 0; i < sizeof executor_kinds / sizeof executor_kinds[0]; i++)
+        known |= strcmp(target, executor_kinds[i].target) == 0;
+    const dapt_target_info *t = NULL;
+    char *why = NULL;
+    if (dapt_registry_resolve(reg, target, &t, &why) < 0 || t->kind != DAPT_TARGET_EXECUTOR ||
+        !known) {
+        *error = xasprintf("services.compute.executor.target: %s%s", why ? why : target,
+                           why ? "" : " is not an executor this dapt can drive (it drives "
+                                      "dapt.executor.local)");
+        free(why);
+        return -1;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(ex, key, v) {
+        if (strcmp(key, "target") == 0)
+            continue;
+        bool declared = false;
+        for (size_t i = 0; i < t->param_count; i++)
+            declared |= strcmp(t->params[i].name, key) == 0;
+        if (!declared) {
+            *error = xasprintf("services.compute.executor.%s: %s has no setting `%s`", key,
+                               target, key);
+            return -1;
+        }
+        if (strcmp(key, "use_processes") == 0) {
+            if (!json_is_boolean(v))
+                goto wrong;
+            es->use_processes = json_is_true(v);
+        } else if (strcmp(key, "workers") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1024)
+                goto wrong;
+            es->workers = (int)json_integer_value(v);
+        } else if (strcmp(key, "grace_period") == 0) {
+            if (json_is_number(v))
+                es->grace_ms = (int64_t)(json_number_value(v) * 1000);
+            else if (!json_is_string(v) ||
+                     dapt_parse_duration(&es->grace_ms, json_string_value(v)) < 0)
+                goto wrong;
+        }
+        continue;
+    wrong:;
+        char *shown = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        *error = xasprintf("services.compute.executor.%s: `%s` is not valid (%s)", key,
+                           shown ? shown : "?",
+                           strcmp(key, "use_processes") == 0 ? "true or false"
+                           : strcmp(key, "workers") == 0     ? "an integer from 1 to 1024"
+                                                             : "a duration like 5s");
+        free(shown);
+        return -1;
+    }
+    return 0;
+}
+
+static void store_subscriber(const dapt_event *ev, void *data)
+{
+    struct run *r = data;
+    switch (ev->kind) {
+    case DAPT_EVENT_LOG:
+        store_put_lines(r->store, r->info.run_id, ev->lines, ev->line_count);
+        break;
+    case DAPT_EVENT_STAGE:
+    case DAPT_EVENT_ITEMS: {
+        pthread_mutex_lock(&r->lock);
+        json_t *st = stage_record(&r->stages[ev->stage_index]);
+        pthread_mutex_unlock(&r->lock);
+        store_put_stage(r->store, r->info.run_id, ev->stage_index, st);
+        json_decref(st);
+        break;
+    }
+    case DAPT_EVENT_RUN:
+        break; /* executor_closed writes the final record */
+    }
+}
+
+static void user_subscriber(const dapt_event *ev, void *data)
+{
+    struct run *r = data;
+    (void)r;
+    (void)ev;
+}
+
+static int setup_context(struct run *r, const dapt_workflow *wf, const dapt_run_options *opts,
+                         json_t *settings, char **error)
+{
+    r->info.run_id = new_run_id();
+    r->info.run_name = xasprintf("%s-%s", wf->name, r->info.run_id);
+    r->info.workflow = xstrdup(wf->name);
+    r->info.ns = xstrdup(opts->ns ? opts->ns : "default");
+    r->info.input = opts->input ? json_deep_copy(opts->input) : json_object();
+    if (!json_is_object(r->info.input)) {
+        *error = xstrdup("the run input must be an object (named values)");
+        return -1;
+    }
+    r->info.definition = definition_json(wf);
+    const char *strategy =
+        json_string_value(settings_get(settings, "services.compute.default_os_strategy"));
+    r->info.default_strategy = xstrdup(strategy ? strategy : "fallback");
+    if (opts->workspace) {
+        char *abs = realpath(opts->workspace, NULL);
+        r->info.workspace = abs ? abs : xstrdup(opts->workspace);
+        r->artifact_root = xasprintf("%s/.dapt/artifacts", r->info.workspace);
+    }
+    if (opts->config) {
+        r->info.config = json_deep_copy(opts->config);
+    } else if (opts->workspace) {
+        dapt_diags diags = {0};
+        int rc = configs_for_workflow(&r->info.config, NULL, opts->workspace, wf, &diags);
+        if (rc < 0) {
+            strbuf sb = {0};
+            strbuf_puts(&sb, "the workspace's configs have errors:");
+            dapt_diags_sort(&diags);
+            for (size_t i = 0; i < diags.count; i++) {
+                if (diags.items[i].severity != DAPT_SEV_ERROR)
+                    continue;
+                char *line = dapt_diag_format(&diags.items[i]);
+                strbuf_printf(&sb, "\n%s", line);
+                free(line);
+            }
+            *error = strbuf_detach(&sb);
+            dapt_diags_free(&diags);
+            return -1;
+        }
+        dapt_diags_free(&diags);
+    }
+    if (r->info.config == NULL)
+        r->info.config = json_object();
+    return 0;
+}
+
+static struct run *run_alloc(uv_loop_t *loop, const dapt_workflow *wf)
+{
+    struct run *r = xcalloc(1, sizeof *r);
+    r->loop = loop;
+    pthread_mutex_init(&r->lock, NULL);
+    r->bus = bus_new();
+    r->graph = dapt_graph_new(wf);
+    r->n = wf->stage_count;
+    r->stages = xcalloc(r->n ? r->n : 1, sizeof *r->stages);
+    r->heap = xcalloc(r->n ? r->n : 1, sizeof *r->heap);
+    r->dep_outputs_scratch = xcalloc(r->n ? r->n : 1, sizeof *r->dep_outputs_scratch);
+    r->state = DAPT_STATE_PENDING;
+    r->created_us = clock_now_us();
+    return r;
+}
+
+static void run_free_data(struct run *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        rstage *s = &r->stages[i];
+        stage_clear(&s->def);
+        target_clear_min(&s->target);
+        free(s->so);
+        free(s->tpath);
+        free(s->plugin);
+        free(s->plugin_dir);
+        free(s->error);
+        json_decref(s->output);
+        json_decref(s->args);
+        json_decref(s->kwargs);
+        json_decref(s->items);
+        for (size_t k = 0; s->values && k < s->nitems; k++)
+            json_decref(s->values[k]);
+        free(s->values);
+        free(s->item_state);
+        free(s->item_attempt);
+        free(s->redo);
+    }
+    free(r->stages);
+    free(r->heap);
+    free(r->dep_outputs_scratch);
+    dapt_graph_free(r->graph);
+    run_info_clear(&r->info);
+    free(r->file);
+    free(r->source);
+    free(r->error);
+    free(r->executor_name);
+    free(r->artifact_root);
+    json_decref(r->result);
+    free(r->lines);
+    strbuf_free(&r->text);
+    while (r->qhead) {
+        qentry *q = r->qhead;
+        r->qhead = q->next;
+        qentry_free(q);
+    }
+    if (r->objects)
+        objstore_free(r->objects);
+    if (r->store)
+        store_close(r->store);
+    bus_free(r->bus);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+/* Settings: the workspace's files and environment, then the caller's. */
+static int load_settings(json_t **out, const dapt_run_options *opts, char **error)
+{
+    dapt_diags diags = {0};
+    int rc = dapt_settings_load(out, opts->workspace, &diags);
+    if (rc < 0) {
+        strbuf sb = {0};
+        strbuf_puts(&sb, "the settings have errors:");
+        for (size_t i = 0; i < diags.count; i++) {
+            char *line = dapt_diag_format(&diags.items[i]);
+            strbuf_printf(&sb, "\n%s", line);
+            free(line);
+        }
+        *error = strbuf_detach(&sb);
+    }
+    dapt_diags_free(&diags);
+    if (rc == 0 && opts->settings)
+        settings_merge(*out, opts->settings);
+    return rc;
+}
+
+int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *wf,
+                   const dapt_run_options *opts, char **error)
+{
+    static const dapt_run_options defaults = {0};
+    *out = NULL;
+    *error = NULL;
+    if (opts == NULL)
+        opts = &defaults;
+    struct run *r = run_alloc(loop, wf);
+    r->file = xstrdup(opts->file ? opts->file : "");
+    r->source = xstrdup(opts->source ? opts->source : "manual");
+    r->timeout_ms = opts->timeout_ms;
+
+    json_t *settings = NULL;
+    dapt_registry *own_reg = NULL;
+    const dapt_registry *reg = opts->registry;
+    exec_settings es;
+    if (load_settings(&settings, opts, error) < 0 || check_graph(r, wf, error) < 0 ||
+        setup_context(r, wf, opts, settings, error) < 0)
+        goto fail;
+    if (reg == NULL) {
+        dapt_registry_options ro = {.workspace = opts->workspace};
+        if (dapt_registry_open(&own_reg, &ro, NULL, error) < 0)
+            goto fail;
+        reg = own_reg;
+    }
+    if (read_exec_settings(&es, settings, reg, error) < 0)
+        goto fail;
+    r->slots_total = es.workers;
+    r->grace_ms = es.grace_ms;
+    if (resolve_stages(r, wf, reg, error) < 0)
+        goto fail;
+    r->ops = es.use_processes ? &exec_process_ops : &exec_thread_ops;
+    r->executor_name = xasprintf("dapt.executor.local (%s, %d workers)",
+                                 es.use_processes ? "processes" : "threads", es.workers);
+    if (opts->store && opts->workspace && store_open(&r->store, opts->workspace, error) < 0)
+        goto fail;
+    r->objects = objstore_new(r->artifact_root);
+
+    executor_config ec = {.loop = loop, .run = r, .workers = es.workers,
+                          .capture_stdio = opts->capture_stdio};
+    if (r->ops->start(&r->ex, &ec, error) < 0)
+        goto fail;
+    json_decref(settings);
+    dapt_registry_free(own_reg);
+
+    uv_async_init(loop, &r->async, async_cb);
+    r->async.data = r;
+    if (r->store)
+        bus_subscribe(r->bus, store_subscriber, r);
+    if (opts->on_event)
+        bus_subscribe(r->bus, opts->on_event, opts->event_data);
+    (void)user_subscriber;
+
+    r->state = DAPT_STATE_RUNNING;
+    r->started_us = clock_now_us();
+    if (r->store)
+        store_put_run(r->store, dapt_run_record((dapt_run *)r));
+    if (r->timeout_ms > 0) {
+        r->run_timer = xcalloc(1, sizeof *r->run_timer);
+        uv_timer_init(loop, r->run_timer);
+        r->run_timer->data = r;
+        uv_timer_start(r->run_timer, run_timeout_fired, (uint64_t)r->timeout_ms, 0);
+    }
+    pthread_mutex_lock(&r->lock);
+    post_event(r, DAPT_EVENT_RUN, 0, DAPT_STATE_RUNNING, NULL);
+    for (size_t i = 0; i < r->n; i++) {
+        size_t nd;
+        dapt_graph_deps(r->graph, i, &nd);
+        r->stages[i].deps_left = nd;
+    }
+    for (size_t i = 0; i < r->n; i++)
+        if (r->stages[i].deps_left == 0)
+            stage_ready(r, i);
+    schedule(r, NULL);
+    pthread_mutex_unlock(&r->lock);
+    *out = (dapt_run *)r;
+    return 0;
+
+fail:
+    json_decref(settings);
+    dapt_registry_free(own_reg);
+    run_free_data(r);
+    return -1;
+}
+
+void dapt_run_free(dapt_run *run)
+{
+    struct run *r = (struct run *)run;
+    if (r == NULL)
+        return;
+    if (!r->closed) {
+        /* abandoned while running: stop everything and let the loop close
+         * what it must before the memory goes */
+        dapt_run_cancel(run, true);
+        while (!r->closed && uv_run(r->loop, UV_RUN_ONCE))
+            ;
+    }
+    /* the async handle's close callback must have run */
+    while (!r->async_closed)
+        uv_run(r->loop, UV_RUN_ONCE);
+    run_free_data(r);
+}

@@ -536,6 +536,9 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
  * (force: at once).  The run ends CANCELLED.  Safe to call twice. */
 void dapt_run_cancel(dapt_run *run, bool force);
 dapt_state dapt_run_state(const dapt_run *run);
+/* Whether the run is over and has released its workers: the moment its
+ * last (terminal) RUN event was sent.  Then dapt_run_free() is quick. */
+bool dapt_run_closed(const dapt_run *run);
 const char *dapt_run_id(const dapt_run *run); /* borrowed */
 /* The result: the single sink's output, or an object keyed by sink names.
  * Borrowed; NULL until finished. */
