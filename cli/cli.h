@@ -48,6 +48,11 @@ dapt_registry *cmd_plugins_open(void);
 /* Print a JSON value (JSON_INDENT(2)) and a newline to stdout. */
 void cmd_plugins_print_json(json_t *value);
 
+/* cmd-run.c: `dapt run FILE|NAME`. */
+int cmd_run(int argc, char **argv);
+/* The workspace commands work on: $DAPT_WORKSPACE, else ".".  Borrowed. */
+const char *cli_workspace(void);
+
 /* cmd-targets.c */
 int cmd_targets(int argc, char **argv);
 

@@ -28,7 +28,7 @@
 
 dapt_registry *cmd_plugins_open(void)
 {
-    dapt_registry_options opts = {.workspace = "."};
+    dapt_registry_options opts = {.workspace = cli_workspace()};
     dapt_registry *reg;
     char *warnings = NULL, *error = NULL;
     int rc = dapt_registry_open(&reg, &opts, &warnings, &error);

@@ -1,2 +1,459 @@
-/* cmd-run.c: to be written (issue 4). */
+/*
+ * cmd-run.c - `dapt run FILE|NAME`: validate, then run on the engine with
+ * the log streaming to stderr as it is written; the result (or the run
+ * record) on stdout.  Exit 0 finished, 1 failed, 130 cancelled.
+ *
+ * The printer writes through its own copies of stdout and stderr, made
+ * before the run: in thread mode the engine captures the process's fds
+ * 1 and 2 so that stage output lands in the log, not on the terminal.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "cli.h"
+#include "engine.h"
+
+typedef struct printer {
+    FILE *out, *err;
+    bool quiet, json, tty;
+    bool progress_shown; /* a progress line is on screen, to be erased */
+    size_t name_width;
+    int sigints;
+    dapt_run *run;
+    json_t *record;
+    int64_t *started; /* by stage index: when it started running */
+} printer;
+
+/* ------------------------------------------------------------------ */
+/* The workspace and the workflow                                      */
+/* ------------------------------------------------------------------ */
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+const char *cli_workspace(void)
+{
+    const char *ws = getenv("DAPT_WORKSPACE");
+    return ws && *ws ? ws : ".";
+}
+
+/* FILE as given, or NAME: workflows/NAME.yaml (.yml) of the workspace.
+ * Caller frees; NULL after printing why. */
+static char *find_workflow(const char *arg)
+{
+    if (is_file(arg) || strcmp(arg, "-") == 0)
+        return xstrdup(arg);
+    if (strchr(arg, '/') == NULL) {
+        static const char *const exts[] = {".yaml", ".yml"};
+        for (size_t i = 0; i < 2; i++) {
+            char *p = xasprintf("%s/workflows/%s%s", cli_workspace(), arg, exts[i]);
+            if (is_file(p))
+                return p;
+            free(p);
+        }
+    }
+    fprintf(stderr, "dapt: no workflow `%s`: not a file, and no workflows/%s.yaml in the "
+                    "workspace %s\n", arg, arg, cli_workspace());
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Input                                                               */
+/* ------------------------------------------------------------------ */
+
+/* K=V: V as JSON when it parses as JSON, else as a string. */
+static int add_input(json_t *input, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    if (eq == NULL || eq == kv) {
+        fprintf(stderr, "dapt: --input wants KEY=VALUE, not `%s`\n", kv);
+        return -1;
+    }
+    char *key = xstrndup(kv, (size_t)(eq - kv));
+    json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+    if (v == NULL)
+        v = json_string(eq + 1);
+    if (v == NULL) {
+        fprintf(stderr, "dapt: --input %s: the value is not valid UTF-8\n", key);
+        free(key);
+        return -1;
+    }
+    json_object_set_new(input, key, v);
+    free(key);
+    return 0;
+}
+
+static int add_input_json(json_t *input, const char *text)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, 0, &jerr);
+    if (!json_is_object(v)) {
+        if (v == NULL)
+            fprintf(stderr, "dapt: --input-json:%d:%d: %s\n", jerr.line, jerr.column, jerr.text);
+        else
+            fprintf(stderr, "dapt: --input-json must be a JSON object like {\"n\": 3}\n");
+        json_decref(v);
+        return -1;
+    }
+    json_object_update(input, v);
+    json_decref(v);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The printer                                                         */
+/* ------------------------------------------------------------------ */
+
+static void clear_progress(printer *p)
+{
+    if (p->progress_shown) {
+        fputs("\r\033[K", p->err);
+        p->progress_shown = false;
+    }
+}
+
+static void stamp(char *buf, size_t size, int64_t ts_us)
+{
+    time_t t = (time_t)(ts_us / 1000000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, size, "%H:%M:%S", &tm);
+}
+
+static void print_duration(FILE *f, int64_t us)
+{
+    double s = (double)us / 1e6;
+    if (s < 60)
+        fprintf(f, "%.2fs", s);
+    else
+        fprintf(f, "%dm%02ds", (int)(s / 60), (int)s % 60);
+}
+
+static void print_lines(printer *p, const dapt_event *ev)
+{
+    clear_progress(p);
+    for (size_t i = 0; i < ev->line_count; i++) {
+        const dapt_log_line *l = &ev->lines[i];
+        char prefix[160];
+        if (l->stage == NULL)
+            snprintf(prefix, sizeof prefix, "dapt");
+        else if (l->item >= 0)
+            snprintf(prefix, sizeof prefix, "%s#%ld", l->stage, l->item);
+        else
+            snprintf(prefix, sizeof prefix, "%s", l->stage);
+        fprintf(p->err, "%-*s | %.*s\n", (int)p->name_width, prefix, (int)l->len, l->text);
+    }
+}
+
+static void print_progress(printer *p, const dapt_event *ev)
+{
+    const dapt_items *it = &ev->items;
+    if (!p->tty || it->total == 0)
+        return;
+    size_t done = it->ok + it->failed;
+    int width = 24, fill = (int)(done * (size_t)width / it->total);
+    clear_progress(p);
+    fprintf(p->err, "%s [%.*s%*s] %zu/%zu ok %zu failed %zu", ev->stage, fill,
+            "########################", width - fill, "", done, it->total, it->ok, it->failed);
+    fflush(p->err);
+    p->progress_shown = true;
+}
+
+static void print_stage(printer *p, const dapt_event *ev, dapt_run *run)
+{
+    clear_progress(p);
+    char ts[16];
+    stamp(ts, sizeof ts, ev->ts_us);
+    fprintf(p->err, "%s %s %s", ts, ev->stage, dapt_state_name(ev->state));
+    if (ev->state == DAPT_STATE_RUNNING && ev->attempt > 1)
+        fprintf(p->err, " (attempt %d)", ev->attempt);
+    if (ev->state == DAPT_STATE_RUNNING && p->started[ev->stage_index] == 0)
+        p->started[ev->stage_index] = ev->ts_us;
+    if (dapt_state_terminal(ev->state) && p->started[ev->stage_index] != 0) {
+        fputs(" in ", p->err);
+        print_duration(p->err, ev->ts_us - p->started[ev->stage_index]);
+    }
+    if (ev->state == DAPT_STATE_FINISHED || ev->state == DAPT_STATE_FAILED) {
+        json_t *rec = dapt_run_record(run);
+        json_t *st = json_array_get(json_object_get(rec, "stages"), ev->stage_index);
+        json_t *items = json_object_get(st, "items");
+        if (json_is_object(items))
+            fprintf(p->err, " (%lld items: %lld ok, %lld failed)",
+                    (long long)json_integer_value(json_object_get(items, "total")),
+                    (long long)json_integer_value(json_object_get(items, "ok")),
+                    (long long)json_integer_value(json_object_get(items, "failed")));
+        json_decref(rec);
+    }
+    if (ev->error && ev->state != DAPT_STATE_RUNNING)
+        fprintf(p->err, ": %s", ev->error);
+    fputc('\n', p->err);
+}
+
+static void on_event(const dapt_event *ev, void *data)
+{
+    printer *p = data;
+    switch (ev->kind) {
+    case DAPT_EVENT_LOG:
+        if (!p->quiet)
+            print_lines(p, ev);
+        break;
+    case DAPT_EVENT_STAGE:
+        if (!p->quiet)
+            print_stage(p, ev, ev->run);
+        break;
+    case DAPT_EVENT_ITEMS:
+        if (!p->quiet)
+            print_progress(p, ev);
+        break;
+    case DAPT_EVENT_RUN:
+        if (!dapt_state_terminal(ev->state)) {
+            if (!p->quiet) {
+                char ts[16];
+                stamp(ts, sizeof ts, ev->ts_us);
+                fprintf(p->err, "%s run %s of %s started\n", ts, dapt_run_id(ev->run),
+                        json_string_value(json_object_get(
+                            p->record = dapt_run_record(ev->run), "workflow")));
+                json_decref(p->record);
+                p->record = NULL;
+            }
+        } else {
+            clear_progress(p);
+            p->record = dapt_run_record(ev->run);
+            if (!p->quiet || ev->state != DAPT_STATE_FINISHED) {
+                char ts[16];
+                stamp(ts, sizeof ts, ev->ts_us);
+                fprintf(p->err, "%s run %s %s", ts, dapt_run_id(ev->run),
+                        dapt_state_name(ev->state));
+                if (ev->error)
+                    fprintf(p->err, ": %s", ev->error);
+                fputc('\n', p->err);
+            }
+        }
+        break;
+    }
+    fflush(p->err);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    printer *p = sig->data;
+    if (p->run == NULL || dapt_run_closed(p->run))
+        return;
+    clear_progress(p);
+    if (++p->sigints == 1) {
+        fprintf(p->err, "dapt: %s: cancelling (again to kill the stages at once)\n",
+                signum == SIGINT ? "interrupt" : "terminated");
+        dapt_run_cancel(p->run, false);
+    } else {
+        fprintf(p->err, "dapt: killing the stages\n");
+        dapt_run_cancel(p->run, true);
+    }
+    fflush(p->err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The command                                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct run_args {
+    const char *workflow;
+    json_t *input;
+    bool json, quiet;
+    int64_t timeout_ms;
+} run_args;
+
+static int parse_args(run_args *a, int argc, char **argv)
+{
+    const cli_command *cmd = cli_find("run");
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(arg, "--json") == 0) {
+            a->json = true;
+        } else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+            a->quiet = true;
+        } else if (strcmp(arg, "--input") == 0 || strcmp(arg, "-i") == 0) {
+            if (val == NULL)
+                return cli_usage(cmd, "%s needs KEY=VALUE", arg);
+            if (add_input(a->input, val) < 0)
+                return CLI_USAGE;
+            i++;
+        } else if (strncmp(arg, "--input=", 8) == 0) {
+            if (add_input(a->input, arg + 8) < 0)
+                return CLI_USAGE;
+        } else if (strcmp(arg, "--input-json") == 0) {
+            if (val == NULL)
+                return cli_usage(cmd, "--input-json needs a JSON object");
+            if (add_input_json(a->input, val) < 0)
+                return CLI_USAGE;
+            i++;
+        } else if (strcmp(arg, "--timeout") == 0) {
+            if (val == NULL || dapt_parse_duration(&a->timeout_ms, val) < 0 ||
+                a->timeout_ms <= 0)
+                return cli_usage(cmd, "--timeout wants a duration like 30s, 5m or 1h30m");
+            i++;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            return cli_usage(cmd, "unknown option `%s`", arg);
+        } else if (a->workflow == NULL) {
+            a->workflow = arg;
+        } else {
+            return cli_usage(cmd, "one workflow at a time (got `%s` and `%s`)", a->workflow, arg);
+        }
+    }
+    if (a->workflow == NULL)
+        return cli_usage(cmd, "which workflow? give a FILE or the NAME of workflows/NAME.yaml");
+    return CLI_OK;
+}
+
+/* Load and validate, with the catalog; print what is wrong.  NULL when
+ * the workflow cannot run. */
+static dapt_bundle *load_checked(const char *file, const dapt_registry *reg)
+{
+    dapt_diags diags = {0};
+    dapt_bundle *bundle = NULL;
+    int failed = dapt_load_file(&bundle, file, &diags) < 0;
+    const dapt_workflow *wf = dapt_bundle_workflow(bundle);
+    if (wf == NULL && !failed) {
+        dapt_diags_add(&diags, file, (dapt_pos){1, 1}, DAPT_SEV_ERROR,
+                       "no `kind: workflow` document here: nothing to run");
+        failed = 1;
+    }
+    if (wf != NULL && !failed)
+        failed = dapt_registry_check_workflow(reg, wf, file, &diags) > 0;
+    cli_print_diags(stderr, &diags);
+    dapt_diags_free(&diags);
+    if (failed) {
+        dapt_bundle_free(bundle);
+        return NULL;
+    }
+    return bundle;
+}
+
+static int exit_status(dapt_state state)
+{
+    switch (state) {
+    case DAPT_STATE_FINISHED:
+        return CLI_OK;
+    case DAPT_STATE_CANCELLED:
+        return 130;
+    default:
+        return CLI_FAILED;
+    }
+}
+
+static void print_result(printer *p, bool json)
+{
+    if (json) {
+        char *s = json_dumps(p->record, JSON_INDENT(2));
+        fprintf(p->out, "%s\n", s);
+        free(s);
+    } else if (strcmp(json_string_value(json_object_get(p->record, "state")), "finished") == 0) {
+        char *s = json_dumps(json_object_get(p->record, "result"),
+                             JSON_COMPACT | JSON_ENCODE_ANY);
+        fprintf(p->out, "%s\n", s ? s : "null");
+        free(s);
+    }
+    fflush(p->out);
+}
+
+static size_t longest_name(const dapt_workflow *wf)
+{
+    size_t w = 4;
+    for (size_t i = 0; i < wf->stage_count; i++) {
+        size_t n = strlen(wf->stages[i].name) + (wf->stages[i].type == DAPT_STAGE_PARAMETERIZED ? 4 : 0);
+        if (n > w)
+            w = n;
+    }
+    return w > 40 ? 40 : w;
+}
+
+static int execute(run_args *a, const char *file, const dapt_workflow *wf,
+                   const dapt_registry *reg)
+{
+    printer p = {.quiet = a->quiet, .json = a->json, .tty = isatty(2)};
+    p.out = fdopen(dup(1), "w");
+    p.err = fdopen(dup(2), "w");
+    if (p.out == NULL || p.err == NULL) {
+        fprintf(stderr, "dapt: %s\n", strerror(errno));
+        return CLI_FAILED;
+    }
+    p.name_width = longest_name(wf);
+    p.started = xcalloc(wf->stage_count + 1, sizeof *p.started);
+    uv_loop_t *loop = uv_default_loop();
+    dapt_run_options opts = {
+        .workspace = cli_workspace(),
+        .file = file,
+        .input = a->input,
+        .source = "cli",
+        .timeout_ms = a->timeout_ms,
+        .store = true,
+        .capture_stdio = true,
+        .registry = reg,
+        .on_event = on_event,
+        .event_data = &p,
+    };
+    char *error = NULL;
+    if (dapt_run_start(&p.run, loop, wf, &opts, &error) < 0) {
+        fprintf(stderr, "dapt: %s: %s\n", file, error);
+        free(error);
+        free(p.started);
+        fclose(p.out);
+        fclose(p.err);
+        return CLI_FAILED;
+    }
+    uv_signal_t sigint, sigterm;
+    uv_signal_init(loop, &sigint);
+    uv_signal_init(loop, &sigterm);
+    sigint.data = sigterm.data = &p;
+    uv_signal_start(&sigint, on_signal, SIGINT);
+    uv_signal_start(&sigterm, on_signal, SIGTERM);
+    while (!dapt_run_closed(p.run))
+        uv_run(loop, UV_RUN_ONCE);
+    uv_close((uv_handle_t *)&sigint, NULL);
+    uv_close((uv_handle_t *)&sigterm, NULL);
+    dapt_state state = dapt_run_state(p.run);
+    dapt_run_free(p.run);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+    if (p.record)
+        print_result(&p, a->json);
+    json_decref(p.record);
+    free(p.started);
+    fclose(p.out);
+    fclose(p.err);
+    return exit_status(state);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a = {.input = json_object()};
+    int rc = parse_args(&a, argc, argv);
+    if (rc != CLI_OK) {
+        json_decref(a.input);
+        return rc;
+    }
+    char *file = find_workflow(a.workflow);
+    dapt_registry *reg = file ? cmd_plugins_open() : NULL;
+    dapt_bundle *bundle = reg ? load_checked(file, reg) : NULL;
+    rc = CLI_FAILED;
+    if (bundle)
+        rc = execute(&a, file, dapt_bundle_workflow(bundle), reg);
+    dapt_bundle_free(bundle);
+    dapt_registry_free(reg);
+    free(file);
+    json_decref(a.input);
+    loader_unload_all();
+    return rc;
+}

@@ -92,6 +92,36 @@ static const cli_command cli_commands[] = {
                 "1 for an unknown NAME or when discovery cannot run, 2 on a usage error.\n",
     },
     {
+        .name = "run",
+        .run = cmd_run,
+        .usage = "run FILE|NAME [--input K=V]... [--input-json JSON] [--json] [--quiet]\n"
+                 "       [--timeout D]",
+        .summary = "run a workflow, its log streaming to stderr, the result on stdout",
+        .help = "Validates the workflow (as `dapt validate`, with the plugin catalog), then\n"
+                "runs it on the engine of the workspace ($DAPT_WORKSPACE or the current\n"
+                "folder): its dapt.yaml chooses the executor (services.compute.executor:\n"
+                "use_processes, workers, grace_period), its configs/ give the stages their\n"
+                "config, and the run is recorded in its .dapt/dapt.db (`dapt runs`).\n"
+                "NAME runs workflows/NAME.yaml.\n"
+                "\n"
+                "Stage states and log lines stream to stderr as they happen, each line\n"
+                "prefixed with its stage (and #ITEM for the items of a parameterized\n"
+                "stage).  The result goes to stdout as one line of JSON.\n"
+                "\n"
+                "  --input K=V        a run input value (V is JSON when it parses, else a\n"
+                "                     string); root stages get the input as named arguments\n"
+                "  --input-json JSON  input values as one JSON object\n"
+                "  --json             print the run record instead of the result\n"
+                "  --quiet            no log on stderr (only a failure)\n"
+                "  --timeout D        fail the run when it takes longer than D (30s, 5m)\n"
+                "\n"
+                "Ctrl-C cancels: no more stages start and running ones are asked to stop,\n"
+                "then killed after the grace period; a second Ctrl-C kills them at once.\n"
+                "\n"
+                "Exit status: 0 finished, 1 failed (or did not validate), 2 on a usage\n"
+                "error, 130 cancelled.\n",
+    },
+    {
         .name = "targets",
         .run = cmd_targets,
         .usage = "targets [PATTERN] [--json]",

@@ -1,1 +1,16 @@
-# tests of the engine: engine (issue 4)
+# tests of the engine (issue 4): runs end to end through dapt_execute in
+# thread and process mode, with the builtin plugin and the fixture `probe`.
+check_LTLIBRARIES += %reldir%/plugins/probe.la
+%canon_reldir%_plugins_probe_la_SOURCES = %reldir%/plugins/probe.c
+%canon_reldir%_plugins_probe_la_CPPFLAGS = $(FIXTURE_PLUGIN_CPPFLAGS)
+%canon_reldir%_plugins_probe_la_LDFLAGS = $(FIXTURE_PLUGIN_LDFLAGS)
+%canon_reldir%_plugins_probe_la_LIBADD = $(JANSSON_LIBS)
+
+engine_tests = %reldir%/unit/test-engine %reldir%/unit/test-callargs
+check_PROGRAMS += $(engine_tests)
+TESTS += $(engine_tests)
+%canon_reldir%_unit_test_engine_CPPFLAGS = $(UNIT_INCLUDES) \
+	-DTESTS_BUILDDIR='"$(abs_top_builddir)/tests"'
+%canon_reldir%_unit_test_engine_LDADD = $(UNIT_LIBS)
+%canon_reldir%_unit_test_callargs_CPPFLAGS = $(UNIT_INCLUDES)
+%canon_reldir%_unit_test_callargs_LDADD = $(UNIT_LIBS)
