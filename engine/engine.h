@@ -267,18 +267,34 @@ void clock_iso(char *buf, size_t size, int64_t ts_us);
  * dapt-worker: a 4-byte big-endian length, then that many bytes of
  * compact JSON (one object).  Frames above WIRE_MAX are refused. */
 #define WIRE_MAX (256u * 1024u * 1024u)
-/* Encode one frame (length prefix included) into a malloc'd buffer. */
+/* Encode one frame (length prefix included) into a malloc'd buffer; NULL
+ * when it cannot be encoded (see wire_append). */
 char *wire_encode(const json_t *msg, size_t *len);
 /* A decoder fed with whatever bytes arrive. */
 typedef struct wire_reader {
     char *buf;
     size_t len, cap;
+    size_t pos; /* where the bytes not yet taken by wire_reader_next begin */
 } wire_reader;
 void wire_reader_feed(wire_reader *r, const char *data, size_t n);
 /* The next complete frame: 1 with *msg (new reference), 0 when more bytes
  * are needed, -1 with *error (caller frees) when the stream is corrupt. */
 int wire_reader_next(wire_reader *r, json_t **msg, char **error);
 void wire_reader_free(wire_reader *r);
+/* Reading without a copy: room for at least `want` bytes at the end of
+ * the buffer (read into it), then commit what was read. */
+char *wire_reader_space(wire_reader *r, size_t want, size_t *room);
+void wire_reader_commit(wire_reader *r, size_t n);
+/* One read(2) of up to 64 KiB from `fd` into the reader (EINTR retried):
+ * the byte count, 0 at EOF, -1 with errno. */
+long wire_reader_read(wire_reader *r, int fd);
+/* Append one frame to `sb` (several frames then go out in one write).
+ * 0, or -1 when the value cannot be encoded (a real that is not finite,
+ * a cycle) or the frame would be over WIRE_MAX; sb is then unchanged. */
+int wire_append(strbuf *sb, const json_t *msg);
+/* Write all of buf (EINTR retried; a socket gets MSG_NOSIGNAL so a dead
+ * peer is EPIPE, not a signal).  0, or -1 with errno. */
+int wire_send(int fd, const char *buf, size_t len);
 /* Blocking helpers for the worker side (retry on EINTR): 0 or -1/errno;
  * wire_read returns 1 at a clean EOF before any byte of a frame. */
 int wire_write(int fd, const json_t *msg);
@@ -386,6 +402,9 @@ void callargs_build(json_t **args, json_t **kwargs, const dapt_stage *st,
 /* The list a parameterized stage maps over: args[0], or input[map_on]
  * (borrowed).  NULL with *error when it is not an array. */
 json_t *callargs_items(const dapt_stage *st, json_t *args, const json_t *input, char **error);
+/* One item's positional arguments: [item, shared[1:]...], cut to the
+ * declared params unless VARARGS.  New reference. */
+json_t *callargs_item_args(const dapt_target_info *t, json_t *shared, json_t *item);
 
 /* task: one dispatch to an executor: a simple stage's one call, or a batch
  * of a parameterized stage's items.  Owned by run.c. */
@@ -420,6 +439,10 @@ typedef struct task {
      * or could not start.  Calls without `done` did not report. */
     char *lost;
     volatile int cancel;  /* set by run.c: the stage should stop */
+    /* Set by a thread executor that gave up on a stuck thread: run.c then
+     * ignores the calls and leaves freeing the task to that thread. */
+    volatile int abandoned;
+    int refs; /* an abandoned task's owners: its thread and the report */
     void *exec_data;      /* the executor's */
     struct task *next;    /* run.c's lists */
 } task;
@@ -432,6 +455,9 @@ typedef struct task {
  * calling thread to run next when `want_next` and the scheduler has one
  * that may run there, else NULL. */
 task *run_task_done(struct run *r, task *t, bool want_next);
+/* Free a task and its calls without its run (a thread executor's task
+ * that was abandoned and came back after its run was gone). */
+void run_task_free(task *t);
 /* A log line of a task (t NULL: of no task, e.g. a worker's output between
  * tasks).  Any thread.  text need not be NUL-terminated. */
 void run_task_line(struct run *r, task *t, long item, dapt_stream stream, int level,
@@ -492,7 +518,10 @@ json_t *settings_get(const json_t *settings, const char *path);
 void settings_merge(json_t *base, const json_t *over);
 /* Apply DAPT__A__B=value overrides from `env` (NULL-terminated, like
  * environ) to `settings`: keys lowercased, `__` separates levels, the
- * value parsed as JSON when it is a JSON scalar, else a string. */
+ * value parsed as JSON when it is JSON (true, 3, "x", [1], {"a": 1}), else
+ * the text as a string.  Applied in sorted order, so DAPT__A={...} comes
+ * before DAPT__A__B refines it; a name with an empty level (DAPT__A____B,
+ * DAPT__A__) is ignored. */
 void settings_apply_env(json_t *settings, char *const *env);
 
 /* configs.c: the `kind: config` resources of a workspace (catalog 1.6). */
@@ -556,5 +585,10 @@ int store_get_run(store *st, json_t **out, const char *id, char **error);
  * stream, level, text}.  *last gets the seq of the last line returned. */
 int store_get_lines(store *st, json_t **out, const char *run_id, const char *stage,
                     const char *grep, int64_t after, int limit, int64_t *last, char **error);
+/* (store.c) *last is rather the last line looked at, which is the last
+ * returned without a filter: pass it as `after` to go on.  limit <= 0: no
+ * limit.  A record's time (clock_iso text, or a number of microseconds)
+ * in microseconds: 0, or -1 when v is not a time. */
+int store_parse_time(const json_t *v, int64_t *us);
 
 #endif /* DAPT_ENGINE_H */

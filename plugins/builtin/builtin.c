@@ -83,6 +83,60 @@ static const dapt_param shell_params[] = {
     DAPT_PARAM_END,
 };
 
+/* The object store's parameters, shared by its four targets. */
+#define OBJECT_KEY_PARAM                                                                           \
+    DAPT_PARAM("key", "string", DAPT_REQUIRED, NULL,                                               \
+               "The object's name: letters, digits, _ and - (an artifact's folder name).")
+#define OBJECT_WHERE_PARAMS                                                                        \
+    DAPT_PARAM("namespace", "string", DAPT_OPTIONAL, NULL,                                         \
+               "The namespace of the key (default: the run's namespace, `default` "                \
+               "unless the run names another)."),                                                  \
+        DAPT_PARAM("strategy", "string", DAPT_OPTIONAL, NULL,                                      \
+                   "Where the object lives: fallback (cluster memory, then an artifact), "         \
+                   "cluster_memory (the run's engine, gone when the run ends) or artifact "        \
+                   "(.dapt/artifacts/NAMESPACE/KEY/ in the workspace).  Default: "                 \
+                   "services.compute.default_os_strategy, itself fallback.")
+
+static const dapt_param put_params[] = {
+    DAPT_PARAM("value", "any", DAPT_OPTIONAL, NULL,
+               "The value to store when the stage has no positional argument (with one, "
+               "the output of the stage it depends on is stored)."),
+    OBJECT_KEY_PARAM,
+    OBJECT_WHERE_PARAMS,
+    DAPT_PARAM_END,
+};
+
+static const dapt_param get_params[] = {
+    OBJECT_KEY_PARAM,
+    OBJECT_WHERE_PARAMS,
+    DAPT_PARAM("default", "any", DAPT_OPTIONAL, NULL,
+               "What to return when there is no such object; without it a missing object "
+               "fails the stage."),
+    DAPT_PARAM_END,
+};
+
+static const dapt_param object_params[] = {
+    OBJECT_KEY_PARAM,
+    OBJECT_WHERE_PARAMS,
+    DAPT_PARAM_END,
+};
+
+/* dapt.executor.local: the engine's own executor.  Its parameters are the
+ * keys of services.compute.executor in the settings. */
+static const dapt_executor_desc local_executor = {DAPT_EXECUTOR_ABI, "local"};
+
+static const dapt_param local_params[] = {
+    DAPT_PARAM("use_processes", "boolean", DAPT_OPTIONAL, "true",
+               "Run stages in a pool of dapt-worker processes (a crashing stage cannot take "
+               "dapt down); false: in threads of the engine's process (faster, no isolation)."),
+    DAPT_PARAM("workers", "integer", DAPT_OPTIONAL, NULL,
+               "How many processes or threads run stages at once (default: the number of "
+               "cores); a stage with `resources: {cpus: 2}` takes two."),
+    DAPT_PARAM("grace_period", "string", DAPT_OPTIONAL, "\"5s\"",
+               "How long a cancelled or timed-out stage has to stop before it is killed."),
+    DAPT_PARAM_END,
+};
+
 static const dapt_target targets[] = {
     {
         .path = "echo",
@@ -202,6 +256,62 @@ static const dapt_target targets[] = {
                "arguments are ignored, so the stage can depend on others just for order.",
         .returns = "object {exit: integer, stdout: string} (bytes that are not UTF-8 become "
                    "U+FFFD)",
+    },
+    {
+        .path = "put",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = objects_put,
+        .params = put_params,
+        .doc = "Store a value in the object store under a key.\n"
+               "Stores the first positional argument (the output of the stage it depends "
+               "on), else `value`, in cluster memory or as an artifact as `strategy` says, and "
+               "passes it on, so it can sit in the middle of a chain.",
+        .returns = "the value stored",
+    },
+    {
+        .path = "get",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = objects_get,
+        .params = get_params,
+        .doc = "Read a value from the object store.\n"
+               "With the fallback strategy, cluster memory is looked at first, then the "
+               "artifacts.  A missing object fails the stage unless `default` is given.  "
+               "Positional arguments are ignored, so the stage can depend on the one that "
+               "stored the value.",
+        .returns = "the value stored under `key`, or `default`",
+    },
+    {
+        .path = "delete",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = objects_delete,
+        .params = object_params,
+        .doc = "Remove a value from the object store.\n"
+               "With the fallback strategy: from cluster memory, and only when it is not "
+               "there, the artifact (as Flowdapt).  A missing object fails the stage.",
+        .returns = "true",
+    },
+    {
+        .path = "exists",
+        .kind = DAPT_TARGET_STAGE,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = objects_exists,
+        .params = object_params,
+        .doc = "Whether the object store holds a value under a key.\n"
+               "With the fallback strategy: in cluster memory or as an artifact.",
+        .returns = "boolean",
+    },
+    {
+        .path = "executor.local",
+        .kind = DAPT_TARGET_EXECUTOR,
+        .executor = &local_executor,
+        .params = local_params,
+        .doc = "Run stages on this machine: worker processes, or threads.\n"
+               "Chosen with `services.compute.executor.target: dapt.executor.local` in "
+               "dapt.yaml (the default); the other keys of services.compute.executor are "
+               "its parameters.",
     },
     DAPT_TARGET_END,
 };

@@ -80,4 +80,10 @@ json_t *control_log(dapt_ctx *ctx, json_t *args, json_t *kwargs);
 /* shell.c */
 json_t *shell_run(dapt_ctx *ctx, json_t *args, json_t *kwargs);
 
+/* objects.c: the run's object store (the host's object_* functions). */
+json_t *objects_put(dapt_ctx *ctx, json_t *args, json_t *kwargs);
+json_t *objects_get(dapt_ctx *ctx, json_t *args, json_t *kwargs);
+json_t *objects_delete(dapt_ctx *ctx, json_t *args, json_t *kwargs);
+json_t *objects_exists(dapt_ctx *ctx, json_t *args, json_t *kwargs);
+
 #endif /* DAPT_BUILTIN_H */

@@ -75,8 +75,9 @@ awk 'NR > 1 {print $1}' "$TMP/out" | tr '\n' ' ' >"$TMP/got"
     ok "a glob matches the whole target" || { not_ok "a glob matches the whole target"; cat "$TMP/got"; }
 expect_exit 0 "a glob with --json" "$DAPT" targets --json '*.[lr]*'
 json "$TMP/out" "
-assert [t['target'] for t in d] == ['cities.stages.list', 'cities.stages.report', 'dapt.log',
-                                   'dapt.range'], [t['target'] for t in d]
+got = [t['target'] for t in d]
+assert got == ['cities.stages.list', 'cities.stages.report', 'dapt.executor.local', 'dapt.log',
+               'dapt.range'], got
 " "--json with a glob"
 expect_exit 1 "no match exits 1" "$DAPT" targets nothing_like_it
 contains "$TMP/err" "no target matches \`nothing_like_it\`" "says nothing matched"
