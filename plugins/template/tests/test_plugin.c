@@ -4,7 +4,9 @@
  * They load the built @NAME@.so as dapt does (dlopen, then the descriptor
  * symbol), check the descriptor, and call the stages with a fake host: a
  * dapt_ctx whose function table records what a stage logs and why it
- * failed.  No dapt library is needed, only cmocka and jansson.
+ * failed.  The last test runs the bundled workflow on dapt's own engine
+ * (libdapt's dapt_execute, the counterpart of Flowdapt's
+ * execute_workflow), as `dapt run` would.
  */
 #include <dlfcn.h>
 #include <setjmp.h>
@@ -16,10 +18,14 @@
 
 #include <cmocka.h>
 
-#include <dapt/plugin.h>
+#include <dapt/dapt.h>
 
 #ifndef PLUGIN_SO
 #define PLUGIN_SO "./@NAME@.so"
+#endif
+/* The folder holding @NAME@.so and its data folder @NAME@/. */
+#ifndef PLUGIN_DIR
+#define PLUGIN_DIR "."
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -176,12 +182,47 @@ static void test_hello_fails_on_a_bad_argument(void **state)
     assert_string_equal(ctx.error, "@NAME@.stages.hello: `who` must be a string");
 }
 
+/* The bundled workflow, run by the engine in this process (thread mode):
+ * discovery finds @NAME@.so in PLUGIN_DIR, the root stage gets the run
+ * input as named arguments. */
+static void test_workflow_runs(void **state)
+{
+    (void)state;
+    char *error = NULL;
+    dapt_registry *reg;
+    dapt_registry_options ro = {.plugin_path = PLUGIN_DIR, .cache_file = ""};
+    assert_int_equal(dapt_registry_open(&reg, &ro, NULL, &error), 0);
+
+    dapt_bundle *bundle;
+    dapt_diags diags = {0};
+    assert_int_equal(dapt_load_file(&bundle, PLUGIN_DIR "/@NAME@/workflows/hello.yaml", &diags),
+                     0);
+    json_t *input = json_pack("{s:s}", "who", "engine");
+    json_t *settings =
+        json_pack("{s:{s:{s:{s:b}}}}", "services", "compute", "executor", "use_processes", 0);
+    dapt_run_options opts = {.registry = reg, .input = input, .settings = settings};
+    json_t *record = NULL;
+    int state_ = dapt_execute(&record, dapt_bundle_workflow(bundle), &opts, &error);
+    if (state_ < 0)
+        fprintf(stderr, "cannot run: %s\n", error);
+    assert_int_equal(state_, DAPT_STATE_FINISHED);
+    assert_string_equal(json_string_value(json_object_get(record, "result")), "hello, engine!");
+
+    json_decref(record);
+    json_decref(input);
+    json_decref(settings);
+    dapt_bundle_free(bundle);
+    dapt_diags_free(&diags);
+    dapt_registry_free(reg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_descriptor),
         cmocka_unit_test(test_hello),
         cmocka_unit_test(test_hello_fails_on_a_bad_argument),
+        cmocka_unit_test(test_workflow_runs),
     };
     return cmocka_run_group_tests_name("@NAME@", tests, load_plugin, unload_plugin);
 }
