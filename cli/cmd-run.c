@@ -171,7 +171,7 @@ static void print_progress(printer *p, const dapt_event *ev)
     p->progress_shown = true;
 }
 
-static void print_stage(printer *p, const dapt_event *ev, dapt_run *run)
+static void print_stage(printer *p, const dapt_event *ev)
 {
     clear_progress(p);
     char ts[16];
@@ -185,17 +185,10 @@ static void print_stage(printer *p, const dapt_event *ev, dapt_run *run)
         fputs(" in ", p->err);
         print_duration(p->err, ev->ts_us - p->started[ev->stage_index]);
     }
-    if (ev->state == DAPT_STATE_FINISHED || ev->state == DAPT_STATE_FAILED) {
-        json_t *rec = dapt_run_record(run);
-        json_t *st = json_array_get(json_object_get(rec, "stages"), ev->stage_index);
-        json_t *items = json_object_get(st, "items");
-        if (json_is_object(items))
-            fprintf(p->err, " (%lld items: %lld ok, %lld failed)",
-                    (long long)json_integer_value(json_object_get(items, "total")),
-                    (long long)json_integer_value(json_object_get(items, "ok")),
-                    (long long)json_integer_value(json_object_get(items, "failed")));
-        json_decref(rec);
-    }
+    if ((ev->state == DAPT_STATE_FINISHED || ev->state == DAPT_STATE_FAILED) &&
+        ev->items.total > 0)
+        fprintf(p->err, " (%zu items: %zu ok, %zu failed)", ev->items.total, ev->items.ok,
+                ev->items.failed);
     if (ev->error && ev->state != DAPT_STATE_RUNNING)
         fprintf(p->err, ": %s", ev->error);
     fputc('\n', p->err);
@@ -211,7 +204,7 @@ static void on_event(const dapt_event *ev, void *data)
         break;
     case DAPT_EVENT_STAGE:
         if (!p->quiet)
-            print_stage(p, ev, ev->run);
+            print_stage(p, ev);
         break;
     case DAPT_EVENT_ITEMS:
         if (!p->quiet)

@@ -337,6 +337,9 @@ typedef struct host_sink {
      * 0 with *reply (new reference: true for put/delete, the value for
      * get, a boolean for exists), or -1 with *error (caller frees). */
     int (*object)(void *data, json_t *request, json_t **reply, char **error);
+    /* Context the run_info does not hold yet ("definition", built on
+     * first use in thread mode), borrowed; may be NULL. */
+    json_t *(*context)(void *data, const char *key);
     void *data;
 } host_sink;
 
@@ -465,8 +468,13 @@ void run_task_line(struct run *r, task *t, long item, dapt_stream stream, int le
 /* An object store request from a stage (see host_sink.object).  Any
  * thread. */
 int run_object_request(struct run *r, json_t *request, json_t **reply, char **error);
-/* The run's context, for executors to hand to stages. */
+/* The run's context, for executors to hand to stages.  Its definition is
+ * NULL until run_definition() built it (the process executor sends it to
+ * the workers; thread mode builds it when a stage asks). */
 const run_info *run_get_info(struct run *r);
+/* The workflow as JSON (context "definition"), built on first use.
+ * Borrowed; any thread. */
+json_t *run_definition(struct run *r);
 
 typedef struct executor_config {
     struct uv_loop_s *loop;

@@ -129,6 +129,18 @@ static int sink_object(void *data, json_t *request, json_t **reply, char **error
     return rc;
 }
 
+static json_t *sink_context(void *data, const char *key)
+{
+    sink_data *sd = data;
+    struct executor *ex = sd->slot->ex;
+    atomic_fetch_add(&ex->in_sink, 1);
+    json_t *v = NULL;
+    if (!atomic_load(&ex->gone) && !sd->task->abandoned && strcmp(key, "definition") == 0)
+        v = run_definition(ex->cfg.run);
+    atomic_fetch_sub(&ex->in_sink, 1);
+    return v;
+}
+
 static void run_calls(slot *sl, task *t, const run_info *info)
 {
     dapt_stage_fn fn;
@@ -142,7 +154,7 @@ static void run_calls(slot *sl, task *t, const run_info *info)
         return;
     }
     sink_data sd = {sl, t};
-    host_sink sink = {sink_log, sink_object, &sd};
+    host_sink sink = {sink_log, sink_object, sink_context, &sd};
     host_ctx hc;
     host_ctx_init(&hc, info, &sink, &t->cancel);
     hc.stage = t->stage_name;

@@ -99,7 +99,9 @@ static json_t *host_context(dapt_ctx *ctx, const char *key)
     if (strcmp(key, "config") == 0)
         return hc->run->config;
     if (strcmp(key, "definition") == 0)
-        return hc->run->definition;
+        return hc->run->definition ? hc->run->definition
+               : hc->sink && hc->sink->context ? hc->sink->context(hc->sink->data, key)
+                                               : NULL;
     if (strcmp(key, "run") != 0)
         return NULL;
     json_decref(hc->run_json);

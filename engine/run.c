@@ -62,6 +62,10 @@ typedef struct rstage {
     dapt_items counts;
     bool items_changed;
 
+    /* its record once terminal (then it never changes), made on the loop
+     * while the workers go on */
+    json_t *record;
+
     /* timeout (loop thread only) */
     uv_timer_t *timer;
     bool timed_out;
@@ -144,6 +148,7 @@ struct run {
     strbuf text;
     bool async_pending;
 
+    json_t *annotations; /* the workflow's, for its definition */
     objstore *objects;
     store *store;
     char *artifact_root;
@@ -901,6 +906,17 @@ static void qentry_free(qentry *q)
     free(q);
 }
 
+static json_t *stage_record(const rstage *s);
+
+/* Keep a terminal stage's record (loop thread; a terminal stage's fields
+ * no longer change, so no lock is needed to read them). */
+static void cache_record(struct run *r, size_t i)
+{
+    rstage *s = &r->stages[i];
+    if (s->record == NULL && dapt_state_terminal(s->state))
+        s->record = stage_record(s);
+}
+
 /* Hand queued events to the bus and arm queued timers (loop thread). */
 static void drain(struct run *r)
 {
@@ -918,6 +934,8 @@ static void drain(struct run *r)
             if (q->kind == Q_EVENT) {
                 q->ev.run = (dapt_run *)r;
                 bus_emit(r->bus, &q->ev);
+                if (q->ev.kind == DAPT_EVENT_STAGE && dapt_state_terminal(q->ev.state))
+                    cache_record(r, q->ev.stage_index);
             } else {
                 arm(r, q);
             }
@@ -973,8 +991,11 @@ static void executor_closed(void *data)
     struct run *r = data;
     r->closed = true;
     r->finished_us = clock_now_us();
-    if (r->store)
-        store_put_run(r->store, dapt_run_record((dapt_run *)r));
+    if (r->store) {
+        json_t *rec = dapt_run_record((dapt_run *)r);
+        store_put_run(r->store, rec);
+        json_decref(rec);
+    }
     dapt_event ev = {.kind = DAPT_EVENT_RUN, .run = (dapt_run *)r, .ts_us = r->finished_us,
                      .state = r->state, .error = r->error};
     bus_emit(r->bus, &ev);
@@ -1056,6 +1077,8 @@ static void run_finish_if_done(struct run *r)
             if (q->kind == Q_EVENT) {
                 q->ev.run = (dapt_run *)r;
                 bus_emit(r->bus, &q->ev);
+                if (q->ev.kind == DAPT_EVENT_STAGE && dapt_state_terminal(q->ev.state))
+                    cache_record(r, q->ev.stage_index);
             }
             qentry_free(q);
             q = next;
@@ -1069,29 +1092,50 @@ static void run_finish_if_done(struct run *r)
 /* The record                                                          */
 /* ------------------------------------------------------------------ */
 
+/* A timestamp as ISO 8601 text; the date and time of day are formatted
+ * once per second (a record of thousands of stages is mostly the same few
+ * seconds). */
 static json_t *iso_or_null(int64_t us)
 {
+    static __thread int64_t cached_sec = -1;
+    static __thread char cached[32];
     if (us == 0)
         return json_null();
+    int64_t sec = us / 1000000;
+    if (sec != cached_sec) {
+        clock_iso(cached, sizeof cached, sec * 1000000);
+        cached_sec = sec;
+    }
     char buf[40];
-    clock_iso(buf, sizeof buf, us);
+    size_t n = strlen(cached);
+    memcpy(buf, cached, n);
+    /* replace ".000Z" with this moment's milliseconds */
+    snprintf(buf + n - 4, sizeof buf - (n - 4), "%03dZ", (int)(us / 1000 % 1000));
     return json_string(buf);
+}
+
+static json_t *items_json(const dapt_items *it)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "total", json_integer((json_int_t)it->total));
+    json_object_set_new(j, "ok", json_integer((json_int_t)it->ok));
+    json_object_set_new(j, "failed", json_integer((json_int_t)it->failed));
+    return j;
 }
 
 static json_t *stage_record(const rstage *s)
 {
-    json_t *st = json_pack("{s:s, s:s, s:s, s:o, s:o, s:i, s:o}", "name", s->def.name, "target",
-                           s->def.target, "state", dapt_state_name(s->state), "started_at",
-                           iso_or_null(s->started_us), "finished_at", iso_or_null(s->finished_us),
-                           "attempts", s->attempt, "error",
-                           s->error ? json_string(s->error) : json_null());
-    if (s->def.type == DAPT_STAGE_PARAMETERIZED)
-        json_object_set_new(st, "items",
-                            json_pack("{s:I, s:I, s:I}", "total", (json_int_t)s->counts.total,
-                                      "ok", (json_int_t)s->counts.ok, "failed",
-                                      (json_int_t)s->counts.failed));
-    else
-        json_object_set_new(st, "items", json_null());
+    json_t *st = json_object();
+    json_object_set_new(st, "name", json_string(s->def.name));
+    json_object_set_new(st, "target", json_string(s->def.target));
+    json_object_set_new(st, "state", json_string(dapt_state_name(s->state)));
+    json_object_set_new(st, "started_at", iso_or_null(s->started_us));
+    json_object_set_new(st, "finished_at", iso_or_null(s->finished_us));
+    json_object_set_new(st, "attempts", json_integer(s->attempt));
+    json_object_set_new(st, "items", s->def.type == DAPT_STAGE_PARAMETERIZED
+                                         ? items_json(&s->counts)
+                                         : json_null());
+    json_object_set_new(st, "error", s->error ? json_string(s->error) : json_null());
     return st;
 }
 
@@ -1101,7 +1145,8 @@ json_t *dapt_run_record(const dapt_run *run)
     pthread_mutex_lock(&r->lock);
     json_t *stages = json_array();
     for (size_t i = 0; i < r->n; i++)
-        json_array_append_new(stages, stage_record(&r->stages[i]));
+        json_array_append_new(stages, r->stages[i].record ? json_incref(r->stages[i].record)
+                                                          : stage_record(&r->stages[i]));
     json_t *rec = json_pack(
         "{s:s, s:s, s:s, s:s, s:o, s:o, s:O?, s:o, s:n, s:s?, s:s, s:s, s:O, s:o}", "id",
         r->info.run_id, "workflow", r->info.workflow, "state", dapt_state_name(r->state), "source",
@@ -1213,7 +1258,9 @@ static void stage_copy(dapt_stage *dst, const dapt_stage *src)
     dst->resources.cpus = src->resources.cpus;
     dst->has_priority = src->has_priority;
     dst->priority = src->priority;
-    dst->args = json_deep_copy(src->args ? src->args : json_object());
+    /* the workflow's values are never changed: share them */
+    dst->args = src->args ? json_incref(src->args) : json_object();
+    dst->options = src->options ? json_incref(src->options) : json_object();
     dst->timeout_ms = src->timeout_ms;
     dst->retries = src->retries;
     dst->retry_delay_ms = src->retry_delay_ms;
@@ -1228,6 +1275,7 @@ static void stage_clear(dapt_stage *st)
     free(st->depends_on);
     free(st->map_on);
     json_decref(st->args);
+    json_decref(st->options);
 }
 
 /* What the run needs of a target: its string, flags and params. */
@@ -1258,24 +1306,38 @@ static void target_clear_min(dapt_target_info *t)
     free(t->path);
 }
 
-/* The workflow as Flowdapt's resource JSON, for context.definition. */
-static json_t *definition_json(const dapt_workflow *wf)
+/* The workflow as Flowdapt's resource JSON, for context.definition,
+ * from the run's copies of the stages.  Lock held. */
+static json_t *definition_json(const struct run *r)
 {
     json_t *stages = json_array();
-    for (size_t i = 0; i < wf->stage_count; i++) {
-        const dapt_stage *st = &wf->stages[i];
+    for (size_t i = 0; i < r->n; i++) {
+        const dapt_stage *st = &r->stages[i].def;
         json_t *deps = json_array();
         for (size_t k = 0; k < st->depends_count; k++)
             json_array_append_new(deps, json_string(st->depends_on[k]));
-        json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O}", "name", st->name, "target",
-                              st->target, "type", dapt_stage_type_name(st->type), "depends_on",
-                              deps, "options", st->options, "args", st->args);
+        json_t *j = json_object();
+        json_object_set_new(j, "name", json_string(st->name));
+        json_object_set_new(j, "target", json_string(st->target));
+        json_object_set_new(j, "type", json_string(dapt_stage_type_name(st->type)));
+        json_object_set_new(j, "depends_on", deps);
+        json_object_set(j, "options", st->options);
+        json_object_set(j, "args", st->args);
         if (st->has_priority)
             json_object_set_new(j, "priority", json_integer(st->priority));
         json_array_append_new(stages, j);
     }
     return json_pack("{s:s, s:{s:s, s:O}, s:{s:o}}", "kind", "workflow", "metadata", "name",
-                     wf->name, "annotations", wf->annotations, "spec", "stages", stages);
+                     r->info.workflow, "annotations", r->annotations, "spec", "stages", stages);
+}
+
+json_t *run_definition(struct run *r)
+{
+    pthread_mutex_lock(&r->lock);
+    if (r->info.definition == NULL)
+        r->info.definition = definition_json(r);
+    pthread_mutex_unlock(&r->lock);
+    return r->info.definition;
 }
 
 /* Resolve and check every stage before anything runs. */
@@ -1468,7 +1530,7 @@ static int setup_context(struct run *r, const dapt_workflow *wf, const dapt_run_
         *error = xstrdup("the run input must be an object (named values)");
         return -1;
     }
-    r->info.definition = definition_json(wf);
+    r->annotations = json_incref(wf->annotations);
     const char *strategy =
         json_string_value(settings_get(settings, "services.compute.default_os_strategy"));
     r->info.default_strategy = xstrdup(strategy ? strategy : "fallback");
@@ -1532,6 +1594,7 @@ static void run_free_data(struct run *r)
         free(s->plugin_dir);
         free(s->error);
         json_decref(s->output);
+        json_decref(s->record);
         json_decref(s->args);
         json_decref(s->kwargs);
         json_decref(s->items);
@@ -1547,6 +1610,7 @@ static void run_free_data(struct run *r)
     free(r->dep_outputs_scratch);
     dapt_graph_free(r->graph);
     run_info_clear(&r->info);
+    json_decref(r->annotations);
     free(r->file);
     free(r->source);
     free(r->error);
@@ -1623,6 +1687,8 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
     if (resolve_stages(r, wf, reg, error) < 0)
         goto fail;
     r->ops = es.use_processes ? &exec_process_ops : &exec_thread_ops;
+    if (es.use_processes)
+        run_definition(r); /* the workers get it with the run's context */
     r->executor_name = xasprintf("dapt.executor.local (%s, %d workers)",
                                  es.use_processes ? "processes" : "threads", es.workers);
     if (opts->store && opts->workspace && store_open(&r->store, opts->workspace, error) < 0)
@@ -1646,8 +1712,11 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
 
     r->state = DAPT_STATE_RUNNING;
     r->started_us = clock_now_us();
-    if (r->store)
-        store_put_run(r->store, dapt_run_record((dapt_run *)r));
+    if (r->store) {
+        json_t *rec = dapt_run_record((dapt_run *)r);
+        store_put_run(r->store, rec);
+        json_decref(rec);
+    }
     if (r->timeout_ms > 0) {
         r->run_timer = xcalloc(1, sizeof *r->run_timer);
         uv_timer_init(loop, r->run_timer);
