@@ -53,6 +53,9 @@ int cmd_run(int argc, char **argv);
 /* The workspace commands work on: $DAPT_WORKSPACE, else ".".  Borrowed. */
 const char *cli_workspace(void);
 
+/* cmd-runs.c: `dapt runs list|show ID|logs ID`. */
+int cmd_runs(int argc, char **argv);
+
 /* cmd-targets.c */
 int cmd_targets(int argc, char **argv);
 

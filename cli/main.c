@@ -122,6 +122,49 @@ static const cli_command cli_commands[] = {
                 "error, 130 cancelled.\n",
     },
     {
+        .name = "runs",
+        .run = cmd_runs,
+        .usage = "runs list [--workflow W] [--state S] [--limit N] [--json]\n"
+                 "       dapt runs show ID [--json]\n"
+                 "       dapt runs logs ID [--stage S] [--grep TEXT] [--follow] [--json]",
+        .summary = "the run history: list runs, show one, print or follow its log",
+        .help = "Reads the runs `dapt run` recorded in the workspace's .dapt/dapt.db\n"
+                "($DAPT_WORKSPACE or the current folder).  ID may be any unique prefix\n"
+                "of a run id.  A run whose process died (killed, crashed, power cut) is\n"
+                "shown `interrupted` from the next look on.\n"
+                "\n"
+                "  list          the runs, newest first: ID WORKFLOW STATE STARTED\n"
+                "                DURATION SOURCE (times local)\n"
+                "    --workflow W  only the runs of workflow W\n"
+                "    --state S     only the runs in state S (pending, running, finished,\n"
+                "                  failed, cancelled, interrupted)\n"
+                "    --limit N     only the N newest\n"
+                "  show ID       the run record (file, state, times, commit, error,\n"
+                "                result) and a table of its stages with their attempts\n"
+                "                and items (ok/total, failed)\n"
+                "  logs ID       the run's log, one line each as `dapt run` printed it:\n"
+                "                STAGE[#ITEM] | TEXT (dapt | TEXT for the engine's own)\n"
+                "    --stage S     only the lines of stage S\n"
+                "    --grep TEXT   only the lines containing TEXT, ignoring case (an\n"
+                "                  index is built at the first search and kept up to date\n"
+                "                  at the next ones)\n"
+                "    --follow      go on printing as the run (in another process) writes,\n"
+                "                  until it ends\n"
+                "\n"
+                "  --json   one JSON document on standard output.  list: an array of run\n"
+                "           records {id, workflow, state, source, started_at, finished_at,\n"
+                "           result, error, commit, ..., stages[] {name, state, started_at,\n"
+                "           finished_at, attempts, items {total, ok, failed}, error}}; show:\n"
+                "           one record; logs: an array of lines {seq, ts, stage, item,\n"
+                "           stream, level, text}, one per line of output (so --follow can\n"
+                "           stream it).\n"
+                "\n"
+                "A workspace without .dapt/dapt.db has no runs (list prints nothing).\n"
+                "\n"
+                "Exit status: 0, 1 for an unknown or ambiguous ID (the candidates are\n"
+                "named) or an unknown stage, 2 on a usage error.\n",
+    },
+    {
         .name = "targets",
         .run = cmd_targets,
         .usage = "targets [PATTERN] [--json]",
