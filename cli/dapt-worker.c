@@ -1,3 +1,42 @@
-/* dapt-worker.c: to be written (issue 4). */
+/*
+ * dapt-worker.c - a process of the engine's worker pool: `dapt-worker --fd
+ * N`, where N is its end of a socketpair to the engine (exec-process.c
+ * spawns it; it is not meant to be run by hand).  Everything else is
+ * engine/worker.c.  Installed in $(pkglibexecdir).
+ */
 #include "config.h"
-int main(void) { return 0; }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: dapt-worker --fd N  (run by dapt's engine: it runs stages for "
+                    "the process pool over the socket N)\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3 || strcmp(argv[1], "--fd") != 0)
+        return usage();
+    char *end;
+    errno = 0;
+    long fd = strtol(argv[2], &end, 10);
+    if (errno != 0 || end == argv[2] || *end != '\0' || fd < 0 || fd > INT_MAX)
+        return usage();
+    int flags = fcntl((int)fd, F_GETFD);
+    if (flags < 0) {
+        fprintf(stderr, "dapt-worker: file descriptor %ld is not open\n", fd);
+        return 2;
+    }
+    /* programs a stage starts must not hold the engine's socket open */
+    fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+    return worker_main((int)fd);
+}
