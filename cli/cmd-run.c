@@ -310,9 +310,30 @@ static int parse_args(run_args *a, int argc, char **argv)
     return CLI_OK;
 }
 
-/* Load and validate, with the catalog; print what is wrong.  NULL when
- * the workflow cannot run. */
-static dapt_bundle *load_checked(const char *file, const dapt_registry *reg)
+/* Drop validate's warnings that a root stage's required parameter must
+ * come from the run input: here the input is known, and the engine checks
+ * it exactly (an error naming the parameter and --input). */
+static void drop_input_warnings(dapt_diags *diags)
+{
+    static const char tail[] = "the run's input must provide it";
+    size_t k = 0;
+    for (size_t i = 0; i < diags->count; i++) {
+        dapt_diag *d = &diags->items[i];
+        size_t n = strlen(d->message);
+        if (d->severity == DAPT_SEV_WARNING && n >= sizeof tail - 1 &&
+            strcmp(d->message + n - (sizeof tail - 1), tail) == 0) {
+            free(d->file);
+            free(d->message);
+            continue;
+        }
+        diags->items[k++] = *d;
+    }
+    diags->count = k;
+}
+
+/* Load and validate, with the catalog; print what is wrong (warnings only
+ * when not quiet).  NULL when the workflow cannot run. */
+static dapt_bundle *load_checked(const char *file, const dapt_registry *reg, bool quiet)
 {
     dapt_diags diags = {0};
     dapt_bundle *bundle = NULL;
@@ -325,7 +346,9 @@ static dapt_bundle *load_checked(const char *file, const dapt_registry *reg)
     }
     if (wf != NULL && !failed)
         failed = dapt_registry_check_workflow(reg, wf, file, &diags) > 0;
-    cli_print_diags(stderr, &diags);
+    drop_input_warnings(&diags);
+    if (failed || !quiet)
+        cli_print_diags(stderr, &diags);
     dapt_diags_free(&diags);
     if (failed) {
         dapt_bundle_free(bundle);
@@ -439,7 +462,7 @@ int cmd_run(int argc, char **argv)
     }
     char *file = find_workflow(a.workflow);
     dapt_registry *reg = file ? cmd_plugins_open() : NULL;
-    dapt_bundle *bundle = reg ? load_checked(file, reg) : NULL;
+    dapt_bundle *bundle = reg ? load_checked(file, reg, a.quiet) : NULL;
     rc = CLI_FAILED;
     if (bundle)
         rc = execute(&a, file, dapt_bundle_workflow(bundle), reg);

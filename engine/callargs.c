@@ -58,6 +58,9 @@ static const dapt_param_info *missing_param(const dapt_stage *st, const dapt_tar
         const dapt_param_info *p = &t->params[i];
         if (!p->required || in_stage_args(st, p->name))
             continue;
+        /* mapping over a parameter by name fills it with each item */
+        if (st->map_on && strcmp(st->map_on, p->name) == 0)
+            continue;
         bool root = st->depends_count == 0;
         if (root && input == NULL)
             continue; /* the input is not known yet */

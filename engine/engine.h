@@ -447,7 +447,8 @@ typedef struct task {
     volatile int abandoned;
     int refs; /* an abandoned task's owners: its thread and the report */
     void *exec_data;      /* the executor's */
-    struct task *next;    /* run.c's lists */
+    struct task *next;    /* run.c's list of tasks out */
+    struct task *qnext;   /* an executor's queue */
 } task;
 
 /* An executor runs tasks and reports back through these (run.c).  The

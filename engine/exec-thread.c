@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -35,13 +36,16 @@ typedef struct slot {
     bool exited;
 } slot;
 
-/* stdout and stderr of the process, captured while the executor lives. */
+/* stdout and stderr of the process, captured while the executor lives:
+ * the read end of a pipe, drained by the loop when it is readable and by
+ * a thread right after each call (so what a stage printed is its own when
+ * it runs alone), both under the executor's cap_mu. */
 typedef struct capture {
-    uv_pipe_t pipe;
+    uv_poll_t poll;
+    int fd;
     struct executor *ex;
     dapt_stream stream;
     strbuf partial;
-    bool open;
 } capture;
 
 struct executor {
@@ -57,6 +61,7 @@ struct executor {
     atomic_int in_sink;
 
     bool capturing;
+    pthread_mutex_t cap_mu;
     int saved_fd[2];
     capture cap[2];
     int caps_open;
@@ -92,6 +97,7 @@ static void ex_unref(struct executor *ex)
     free(ex->lost);
     run_info_clear(&ex->info);
     pthread_mutex_destroy(&ex->mu);
+    pthread_mutex_destroy(&ex->cap_mu);
     pthread_cond_destroy(&ex->cv);
     free(ex);
 }
@@ -129,6 +135,8 @@ static int sink_object(void *data, json_t *request, json_t **reply, char **error
     return rc;
 }
 
+static void capture_after_call(struct executor *ex, task *t, long item);
+
 static json_t *sink_context(void *data, const char *key)
 {
     sink_data *sd = data;
@@ -164,14 +172,11 @@ static void run_calls(slot *sl, task *t, const run_info *info)
         task_call *call = &t->calls[c];
         call->value = host_call(&hc, fn, call->args, t->kwargs, call->item, t->attempt,
                                 &call->error);
+        if (sl->ex->capturing)
+            capture_after_call(sl->ex, t, call->item);
         call->done = true;
     }
     host_ctx_clear(&hc);
-    if (sl->ex->capturing) {
-        /* what the stage printed reaches the pipe before the next stage */
-        fflush(stdout);
-        fflush(stderr);
-    }
 }
 
 static void *thread_main(void *arg)
@@ -188,7 +193,7 @@ static void *thread_main(void *arg)
             break;
         }
         task *t = ex->head;
-        ex->head = t->next;
+        ex->head = t->qnext;
         if (ex->head == NULL)
             ex->tail = NULL;
         sl->cur = t;
@@ -262,11 +267,11 @@ static task *only_task(struct executor *ex)
     return found;
 }
 
-static void capture_lines(capture *c, const char *data, size_t n, bool eof)
+/* Hand complete lines over as lines of task t (NULL: of no stage);
+ * keep a partial last line for later.  cap_mu held. */
+static void capture_lines(capture *c, const char *data, size_t n, task *t, long item)
 {
     struct executor *ex = c->ex;
-    task *t = only_task(ex);
-    long item = t && t->ncalls == 1 ? t->calls[0].item : -1;
     int level = c->stream == DAPT_STREAM_STDERR ? DAPT_LOG_WARNING : DAPT_LOG_INFO;
     while (n > 0) {
         const char *nl = memchr(data, '\n', n);
@@ -286,18 +291,44 @@ static void capture_lines(capture *c, const char *data, size_t n, bool eof)
         data = nl + 1;
         n -= len + 1;
     }
-    if (eof && c->partial.len > 0) {
-        run_task_line(ex->cfg.run, t, item, c->stream, level, c->partial.buf, c->partial.len);
+}
+
+/* Read everything the pipe holds now.  `last`: a line without its newline
+ * is handed over too (the stage is done).  cap_mu held. */
+static void capture_drain(capture *c, task *t, long item, bool last)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(c->fd, buf, sizeof buf);
+        if (n > 0) {
+            capture_lines(c, buf, (size_t)n, t, item);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        break;
+    }
+    if (last && c->partial.len > 0) {
+        run_task_line(c->ex->cfg.run, t, item, c->stream,
+                      c->stream == DAPT_STREAM_STDERR ? DAPT_LOG_WARNING : DAPT_LOG_INFO,
+                      c->partial.buf, c->partial.len);
         c->partial.len = 0;
     }
 }
 
-static void capture_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf)
+/* After a call on a thread: what it printed is its own when its task is
+ * the only one running. */
+static void capture_after_call(struct executor *ex, task *t, long item)
 {
-    (void)h;
-    (void)size;
-    buf->base = xmalloc(65536);
-    buf->len = 65536;
+    fflush(stdout);
+    fflush(stderr);
+    if (atomic_load(&ex->gone) || t->abandoned)
+        return;
+    pthread_mutex_lock(&ex->cap_mu);
+    task *owner = only_task(ex) == t ? t : NULL;
+    for (int k = 0; k < 2; k++)
+        capture_drain(&ex->cap[k], owner, owner ? item : -1, owner != NULL);
+    pthread_mutex_unlock(&ex->cap_mu);
 }
 
 static void maybe_done(struct executor *ex);
@@ -306,20 +337,22 @@ static void capture_closed(uv_handle_t *h)
 {
     capture *c = h->data;
     strbuf_free(&c->partial);
+    close(c->fd);
     c->ex->caps_open--;
     maybe_done(c->ex);
 }
 
-static void capture_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+static void capture_readable(uv_poll_t *poll, int status, int events)
 {
-    capture *c = s->data;
-    if (n > 0)
-        capture_lines(c, buf->base, (size_t)n, false);
-    free(buf->base);
-    if (n < 0) {
-        capture_lines(c, "", 0, true);
-        uv_close((uv_handle_t *)s, capture_closed);
-    }
+    (void)events;
+    capture *c = poll->data;
+    struct executor *ex = c->ex;
+    if (status < 0)
+        return;
+    pthread_mutex_lock(&ex->cap_mu);
+    task *t = only_task(ex);
+    capture_drain(c, t, t && t->ncalls == 1 ? t->calls[0].item : -1, false);
+    pthread_mutex_unlock(&ex->cap_mu);
 }
 
 static int capture_start(struct executor *ex, char **error)
@@ -328,37 +361,45 @@ static int capture_start(struct executor *ex, char **error)
     fflush(stderr);
     for (int k = 0; k < 2; k++) {
         int fds[2];
-        if (pipe(fds) < 0) {
+        if (pipe2(fds, O_CLOEXEC) < 0) {
             *error = xasprintf("cannot capture the output of stages: %s", strerror(errno));
             return -1;
         }
+        fcntl(fds[0], F_SETFL, O_NONBLOCK);
         ex->saved_fd[k] = dup(k + 1);
         dup2(fds[1], k + 1);
         close(fds[1]);
         capture *c = &ex->cap[k];
         c->ex = ex;
+        c->fd = fds[0];
         c->stream = k == 0 ? DAPT_STREAM_STDOUT : DAPT_STREAM_STDERR;
-        uv_pipe_init(ex->cfg.loop, &c->pipe, 0);
-        uv_pipe_open(&c->pipe, fds[0]);
-        c->pipe.data = c;
-        uv_read_start((uv_stream_t *)&c->pipe, capture_alloc, capture_read);
+        uv_poll_init(ex->cfg.loop, &c->poll, c->fd);
+        c->poll.data = c;
+        uv_poll_start(&c->poll, UV_READABLE, capture_readable);
         ex->caps_open++;
     }
     ex->capturing = true;
     return 0;
 }
 
-/* Give the process its stdout and stderr back: the pipes' write ends
- * close, the readers see the end and close. */
+/* Give the process its stdout and stderr back, after a last read of what
+ * the stages left in the pipes. */
 static void capture_stop(struct executor *ex)
 {
     if (!ex->capturing)
         return;
     fflush(stdout);
     fflush(stderr);
+    pthread_mutex_lock(&ex->cap_mu);
     for (int k = 0; k < 2; k++) {
         dup2(ex->saved_fd[k], k + 1);
         close(ex->saved_fd[k]);
+        capture_drain(&ex->cap[k], NULL, -1, true);
+    }
+    pthread_mutex_unlock(&ex->cap_mu);
+    for (int k = 0; k < 2; k++) {
+        uv_poll_stop(&ex->cap[k].poll);
+        uv_close((uv_handle_t *)&ex->cap[k].poll, capture_closed);
     }
     ex->capturing = false;
 }
@@ -379,6 +420,7 @@ static int thread_start(struct executor **out, const executor_config *cfg, char 
     ex->report.data = ex;
     ex->report_open = true;
     pthread_mutex_init(&ex->mu, NULL);
+    pthread_mutex_init(&ex->cap_mu, NULL);
     pthread_cond_init(&ex->cv, NULL);
     if (cfg->capture_stdio && capture_start(ex, error) < 0) {
         ex_unref(ex);
@@ -406,9 +448,9 @@ static int thread_start(struct executor **out, const executor_config *cfg, char 
 static void thread_submit(struct executor *ex, task *t)
 {
     pthread_mutex_lock(&ex->mu);
-    t->next = NULL;
+    t->qnext = NULL;
     if (ex->tail)
-        ex->tail->next = t;
+        ex->tail->qnext = t;
     else
         ex->head = t;
     ex->tail = t;
@@ -420,13 +462,13 @@ static void thread_submit(struct executor *ex, task *t)
 static bool unqueue(struct executor *ex, task *t)
 {
     task *prev = NULL;
-    for (task *q = ex->head; q; prev = q, q = q->next) {
+    for (task *q = ex->head; q; prev = q, q = q->qnext) {
         if (q != t)
             continue;
         if (prev)
-            prev->next = q->next;
+            prev->qnext = q->qnext;
         else
-            ex->head = q->next;
+            ex->head = q->qnext;
         if (ex->tail == q)
             ex->tail = prev;
         return true;

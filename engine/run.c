@@ -131,6 +131,7 @@ struct run {
 
     /* stopping */
     bool stopping;       /* no more dispatching */
+    char *stop_reason;   /* what stopped it: what stages stopped by it say */
     bool cancel_requested;
     bool killing;
     dapt_state stop_state; /* FAILED or CANCELLED */
@@ -556,12 +557,14 @@ static void stage_finished(struct run *r, size_t i)
 
 /* Ask every running task to stop; kill them after the grace period
  * (lock held). */
-static void stop_running(struct run *r, dapt_state why)
+static void stop_running(struct run *r, dapt_state why, const char *reason)
 {
     if (!r->stopping) {
         r->stopping = true;
         r->stop_state = why;
     }
+    if (r->stop_reason == NULL)
+        r->stop_reason = xstrdup(reason);
     for (task *t = r->running; t; t = t->next) {
         if (!t->cancel) {
             t->cancel = 1;
@@ -603,7 +606,21 @@ static void stage_fail(struct run *r, size_t i, const char *fmt, ...)
         free(r->error);
         r->error = xasprintf("stage `%s` failed: %s", s->def.name, s->error);
     }
-    stop_running(r, DAPT_STATE_FAILED);
+    char *reason = xasprintf("stopped because stage `%s` failed", s->def.name);
+    stop_running(r, DAPT_STATE_FAILED, reason);
+    free(reason);
+}
+
+/* A stage the run itself stopped (cancel, a run timeout, another stage's
+ * failure): cancelled, with the run's reason (lock held). */
+static void stage_stopped(struct run *r, size_t i)
+{
+    rstage *s = &r->stages[i];
+    free(s->error);
+    s->error = xstrdup(r->stop_reason ? r->stop_reason : "cancelled");
+    s->state = DAPT_STATE_CANCELLED;
+    s->finished_us = clock_now_us();
+    post_event(r, DAPT_EVENT_STAGE, i, s->state, s->error);
 }
 
 /* Why a call that did not report ended: a timeout, a cancel, or the
@@ -622,8 +639,8 @@ static const char *lost_reason(struct run *r, task *t, char *buf, size_t size)
         snprintf(buf, size, "timed out after %s", d);
         return buf;
     }
-    if (t->cancel && r->cancel_requested)
-        return "cancelled";
+    if (t->cancel && r->stop_reason)
+        return r->stop_reason;
     return t->lost ? t->lost : "the executor lost the task";
 }
 
@@ -664,6 +681,10 @@ static void simple_done(struct run *r, task *t)
         s->output = c->value;
         c->value = NULL;
         stage_finished(r, i);
+        return;
+    }
+    if (t->cancel && r->stopping && !s->timed_out) {
+        stage_stopped(r, i);
         return;
     }
     char buf[128];
@@ -734,6 +755,11 @@ static void map_done(struct run *r, task *t)
         size_t k = (size_t)call->item;
         if (s->item_state[k] != ITEM_RUNNING)
             continue;
+        if (s->state != DAPT_STATE_RUNNING) {
+            /* the stage ended meanwhile: what was still out does not count */
+            s->item_state[k] = ITEM_PENDING;
+            continue;
+        }
         bool done = call->done && !t->abandoned;
         if (done && call->error == NULL) {
             s->item_state[k] = ITEM_OK;
@@ -756,6 +782,11 @@ static void map_done(struct run *r, task *t)
         } else {
             item_failed(r, i, k, lost_reason(r, t, buf, sizeof buf));
         }
+    }
+    if (s->state == DAPT_STATE_RUNNING && t->cancel && r->stopping && !s->timed_out &&
+        s->counts.ok + s->counts.failed < s->nitems) {
+        stage_stopped(r, i);
+        return;
     }
     if (s->items_changed && s->state == DAPT_STATE_RUNNING) {
         s->items_changed = false;
@@ -1198,7 +1229,7 @@ void dapt_run_cancel(dapt_run *run, bool force)
                     "cancel: no more stages start; running ones are asked to stop");
         r->stopping = true;
         r->stop_state = DAPT_STATE_CANCELLED;
-        stop_running(r, DAPT_STATE_CANCELLED);
+        stop_running(r, DAPT_STATE_CANCELLED, "cancelled");
     }
     if (force && !r->killing) {
         engine_line(r, (size_t)-1, -1, DAPT_LOG_WARNING, "cancel: killing running stages now");
@@ -1216,7 +1247,7 @@ static void run_timeout_fired(uv_timer_t *timer)
         free(r->error);
         r->error = xasprintf("the run timed out after %.3gs", (double)r->timeout_ms / 1000.0);
         engine_line(r, (size_t)-1, -1, DAPT_LOG_ERROR, "%s: stopping it", r->error);
-        stop_running(r, DAPT_STATE_FAILED);
+        stop_running(r, DAPT_STATE_FAILED, r->error);
     }
     pthread_mutex_unlock(&r->lock);
     drain(r);
@@ -1457,14 +1488,24 @@ static int read_exec_settings(exec_settings *es, const json_t *settings,
         for (size_t i = 0; i < t->param_count; i++)
             declared |= strcmp(t->params[i].name, key) == 0;
         if (!declared) {
-            *error = xasprintf("services.compute.executor.%s: %s has no setting `%s`", key,
-                               target, key);
+            const char **names = xcalloc(t->param_count + 1, sizeof *names);
+            for (size_t i = 0; i < t->param_count; i++)
+                names[i] = t->params[i].name;
+            const char *near = suggest_closest(key, names, t->param_count);
+            *error = xasprintf("services.compute.executor.%s: %s has no setting `%s`%s%s%s", key,
+                               target, key, near ? "; did you mean `" : "", near ? near : "",
+                               near ? "`?" : "");
+            free(names);
             return -1;
         }
         if (strcmp(key, "use_processes") == 0) {
-            if (!json_is_boolean(v))
+            /* 0 and 1 too: DAPT__...__USE_PROCESSES=0 is how people write it */
+            if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1))
+                es->use_processes = json_integer_value(v) == 1;
+            else if (!json_is_boolean(v))
                 goto wrong;
-            es->use_processes = json_is_true(v);
+            else
+                es->use_processes = json_is_true(v);
         } else if (strcmp(key, "workers") == 0) {
             if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1024)
                 goto wrong;
@@ -1614,6 +1655,7 @@ static void run_free_data(struct run *r)
     free(r->file);
     free(r->source);
     free(r->error);
+    free(r->stop_reason);
     free(r->executor_name);
     free(r->artifact_root);
     json_decref(r->result);

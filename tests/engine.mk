@@ -14,3 +14,5 @@ TESTS += $(engine_tests)
 %canon_reldir%_unit_test_engine_LDADD = $(UNIT_LIBS)
 %canon_reldir%_unit_test_callargs_CPPFLAGS = $(UNIT_INCLUDES)
 %canon_reldir%_unit_test_callargs_LDADD = $(UNIT_LIBS)
+TESTS += tests/cli/run.sh
+EXTRA_DIST += tests/cli/run.sh
