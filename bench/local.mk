@@ -1,6 +1,7 @@
 # Benchmarks: `make bench` builds and runs them; never part of `make check`.
 # The programs are EXTRA_PROGRAMS, so a plain `make` does not build them.
-EXTRA_PROGRAMS = %reldir%/gen-workflow %reldir%/bench-validate %reldir%/bench-run
+EXTRA_PROGRAMS = %reldir%/gen-workflow %reldir%/bench-validate %reldir%/bench-run \
+	%reldir%/bench-engine %reldir%/bench-log
 
 %canon_reldir%_gen_workflow_SOURCES = %reldir%/gen-workflow.c
 
@@ -10,9 +11,19 @@ EXTRA_PROGRAMS = %reldir%/gen-workflow %reldir%/bench-validate %reldir%/bench-ru
 
 %canon_reldir%_bench_run_SOURCES = %reldir%/bench-run.c
 
-EXTRA_DIST += %reldir%/validate %reldir%/discovery
+%canon_reldir%_bench_engine_SOURCES = %reldir%/bench-engine.c
+%canon_reldir%_bench_engine_LDADD = libdapt-core.la $(JANSSON_LIBS) $(LIBUV_LIBS)
+%canon_reldir%_bench_engine_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(LIBUV_CFLAGS)
+
+# bench-log loads the builtin plugin as dapt would, without libdapt.
+%canon_reldir%_bench_log_SOURCES = %reldir%/bench-log.c
+%canon_reldir%_bench_log_LDADD = $(JANSSON_LIBS) -ldl
+%canon_reldir%_bench_log_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+
+EXTRA_DIST += %reldir%/validate %reldir%/discovery %reldir%/engine %reldir%/engine-anchor.py
 CLEANFILES += %reldir%/gen-workflow$(EXEEXT) %reldir%/bench-validate$(EXEEXT) \
-	%reldir%/workflow-*.yaml %reldir%/bench-run$(EXEEXT)
+	%reldir%/workflow-*.yaml %reldir%/bench-run$(EXEEXT) \
+	%reldir%/bench-engine$(EXEEXT) %reldir%/bench-log$(EXEEXT)
 
 # STAGES, RUNS, SEED and PYTHON3 may be set on the command line or in the
 # environment: make bench STAGES=50000 RUNS=5
@@ -21,6 +32,8 @@ bench:
 	$(MAKE) $(AM_MAKEFLAGS) bench-validate
 	@echo
 	$(MAKE) $(AM_MAKEFLAGS) bench-discovery
+	@echo
+	$(MAKE) $(AM_MAKEFLAGS) bench-engine
 bench-validate: %reldir%/gen-workflow$(EXEEXT) %reldir%/bench-validate$(EXEEXT)
 	PYTHON3='$(PYTHON3)' $(SHELL) $(srcdir)/%reldir%/validate $(top_builddir)
 
@@ -34,4 +47,24 @@ bench-discovery: %reldir%/bench-run$(EXEEXT) dapt$(EXEEXT)
 clean-local: bench-discovery-clean
 bench-discovery-clean:
 	rm -rf %reldir%/discovery-data
-.PHONY: bench bench-validate bench-discovery bench-discovery-clean
+
+# bench/engine: the engine's scheduling and log throughput beside Python's
+# concurrent.futures.  CHAIN, ITEMS, FAN, LINES, WIDTH, RUNS, WORKERS as for
+# the script: make bench-engine RUNS=5 WORKERS=4
+bench-engine: %reldir%/bench-engine$(EXEEXT) %reldir%/bench-log$(EXEEXT) \
+	%reldir%/bench-run$(EXEEXT) dapt$(EXEEXT) dapt-worker$(EXEEXT) plugins-stage
+	PYTHON3='$(PYTHON3)' $(SHELL) $(srcdir)/%reldir%/engine $(top_builddir) $(abs_top_srcdir)
+.PHONY: bench bench-validate bench-discovery bench-discovery-clean bench-engine
+
+# bench/bench-store: the run store's write path (1,000,000 log lines of 80
+# characters in batches of 1000, queued then flushed) and its reads (first
+# grep, which builds the index, later greps, every line).  LINES and BATCH
+# may be set: make bench-store LINES=5000000
+EXTRA_PROGRAMS += %reldir%/bench-store
+%canon_reldir%_bench_store_SOURCES = %reldir%/bench-store.c
+%canon_reldir%_bench_store_LDADD = libdapt-core.la $(JANSSON_LIBS)
+%canon_reldir%_bench_store_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS)
+CLEANFILES += %reldir%/bench-store$(EXEEXT)
+bench-store: %reldir%/bench-store$(EXEEXT)
+	%reldir%/bench-store $${LINES:-1000000} $${BATCH:-1000}
+.PHONY: bench-store
