@@ -24,6 +24,8 @@
 /* `logs` reads this many lines at a time (memory stays flat for a run of
  * millions of lines) and, following a run, looks again this often. */
 #define LOGS_PAGE 1000
+/* With --grep each page runs the index search again: take bigger pages. */
+#define LOGS_GREP_PAGE 100000
 #define FOLLOW_POLL_MS 200
 
 /* ------------------------------------------------------------------ */
@@ -539,7 +541,8 @@ static bool print_new_lines(store *st, const char *id, runs_args *a, logs_out *o
         json_t *lines;
         int64_t last = *after;
         char *error = NULL;
-        if (store_get_lines(st, &lines, id, a->stage, a->grep, *after, LOGS_PAGE, &last, &error) <
+        if (store_get_lines(st, &lines, id, a->stage, a->grep, *after,
+                            a->grep ? LOGS_GREP_PAGE : LOGS_PAGE, &last, &error) <
             0) {
             fprintf(stderr, "dapt: %s\n", error);
             free(error);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,7 +58,13 @@
 /* Candidates named when a run id prefix is ambiguous. */
 #define AMBIGUOUS_SHOWN 8
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
+
+/* Version 2: a chunk's text is in the run's log file
+ * (.dapt/logs/ID.log at text_off, text_len bytes); `text` stays NULL. */
+static const char schema_1_to_2[] =
+    "ALTER TABLE log_chunks ADD COLUMN text_off INTEGER;"
+    "ALTER TABLE log_chunks ADD COLUMN text_len INTEGER;";
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"
@@ -79,10 +86,13 @@ static const char schema_sql[] =
     "  id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL,"
     "  seq_first INTEGER NOT NULL, nlines INTEGER NOT NULL, stage TEXT,"
     "  item INTEGER, stream INTEGER, level INTEGER, ts_first INTEGER,"
-    "  ts_last INTEGER, meta BLOB, text TEXT);"
+    "  ts_last INTEGER, meta BLOB, text TEXT, text_off INTEGER, text_len INTEGER);"
     "CREATE INDEX IF NOT EXISTS log_chunks_run ON log_chunks(run_id, seq_first);"
     "CREATE VIRTUAL TABLE IF NOT EXISTS log_fts USING fts5("
     "  text, content='log_chunks', content_rowid='id', tokenize='trigram');";
+
+/* A chunk's text in a query: the log file's, or (schema 1) the column. */
+#define CHUNK_TEXT "COALESCE(text, log_text(run_id, text_off, text_len))"
 
 /* ------------------------------------------------------------------ */
 /* The queue                                                           */
@@ -168,6 +178,8 @@ typedef struct wrun {
     char *id;
     int64_t next_seq;
     chunk c;
+    int log_fd;      /* the run's log file, appended to; -1 until opened */
+    int64_t log_off; /* its size */
 } wrun;
 
 /* A liveness lock this process holds. */
@@ -180,6 +192,10 @@ struct store {
     char *workspace;
     char *db_path; /* as shown in messages */
     char *lock_dir;
+    char *log_dir;  /* .dapt/logs: one append-only file of text per run */
+    /* the reader's open log file (log_text), under rmutex */
+    char *rlog_run;
+    int rlog_fd;
     sqlite3 *wdb; /* the writer thread's */
     sqlite3 *rdb; /* queries (and the marking of dead runs) */
     pthread_mutex_t rmutex;
@@ -656,11 +672,57 @@ static void chunk_reset(chunk *c)
     c->meta.len = 0;
 }
 
+static char *log_path(const store *st, const char *run_id)
+{
+    return xasprintf("%s/%s.log", st->log_dir, run_id);
+}
+
+/* Append a chunk's text to the run's log file: the bulk of a log goes
+ * there, written once, instead of through SQLite's WAL and again into the
+ * database.  0 with the offset, or -1. */
+static int log_append(store *st, wrun *wr, const char *text, size_t len, int64_t *off)
+{
+    if (wr->log_fd < 0) {
+        if (!run_id_safe(wr->id)) {
+            werror_set(st, "a run id that is not a file name");
+            return -1;
+        }
+        char *path = log_path(st, wr->id);
+        wr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        free(path);
+        struct stat sb;
+        if (wr->log_fd < 0 || fstat(wr->log_fd, &sb) < 0) {
+            werror_set(st, "cannot open a run's log file");
+            return -1;
+        }
+        wr->log_off = sb.st_size;
+    }
+    *off = wr->log_off;
+    while (len > 0) {
+        ssize_t n = write(wr->log_fd, text, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            werror_set(st, "cannot write a run's log file");
+            return -1;
+        }
+        text += n;
+        len -= (size_t)n;
+        wr->log_off += n;
+    }
+    return 0;
+}
+
 static int chunk_write(store *st, wrun *wr)
 {
     chunk *c = &wr->c;
     if (c->nlines == 0)
         return 0;
+    int64_t off;
+    if (log_append(st, wr, c->text.buf ? c->text.buf : "", c->text.len, &off) < 0) {
+        chunk_reset(c);
+        return -1;
+    }
     sqlite3_stmt *s = st->put_chunk;
     sqlite3_bind_text(s, 1, wr->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, c->seq_first);
@@ -675,7 +737,8 @@ static int chunk_write(store *st, wrun *wr)
     sqlite3_bind_int64(s, 8, c->ts_first);
     sqlite3_bind_int64(s, 9, c->ts_prev);
     sqlite3_bind_blob(s, 10, c->meta.buf, (int)c->meta.len, SQLITE_STATIC);
-    sqlite3_bind_text(s, 11, c->text.buf ? c->text.buf : "", (int)c->text.len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 11, off);
+    sqlite3_bind_int64(s, 12, (int64_t)c->text.len);
     int rc = step_done(st, s, "cannot store log lines");
     chunk_reset(c);
     return rc;
@@ -697,6 +760,7 @@ static wrun *wrun_get(store *st, const char *run_id)
     memset(wr, 0, sizeof *wr);
     wr->id = xstrdup(run_id);
     wr->next_seq = next;
+    wr->log_fd = -1;
     return wr;
 }
 
@@ -708,6 +772,8 @@ static int wrun_drop(store *st, const char *run_id)
         if (strcmp(st->wruns[i].id, run_id) != 0)
             continue;
         int rc = chunk_write(st, &st->wruns[i]);
+        if (st->wruns[i].log_fd >= 0)
+            close(st->wruns[i].log_fd);
         free(st->wruns[i].id);
         strbuf_free(&st->wruns[i].c.text);
         strbuf_free(&st->wruns[i].c.meta);
@@ -778,6 +844,8 @@ static int write_item(store *st, qitem *q)
 static void wruns_free(store *st)
 {
     for (size_t i = 0; i < st->nwruns; i++) {
+        if (st->wruns[i].log_fd >= 0)
+            close(st->wruns[i].log_fd);
         free(st->wruns[i].id);
         free(st->wruns[i].c.stage);
         strbuf_free(&st->wruns[i].c.text);
@@ -956,7 +1024,8 @@ static int schema_init(store *st, char **error)
     }
     if (version == SCHEMA_VERSION)
         return 0;
-    char *sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version=%d; COMMIT;", schema_sql,
+    char *sql = xasprintf("BEGIN IMMEDIATE; %s %s PRAGMA user_version=%d; COMMIT;",
+                          version == 1 ? schema_1_to_2 : "", version == 1 ? "" : schema_sql,
                           SCHEMA_VERSION);
     int rc = db_exec(db, sql, st->db_path, error);
     free(sql);
@@ -980,7 +1049,8 @@ static int writer_prepare(store *st, char **error)
         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
     static const char put_chunk[] =
         "INSERT INTO log_chunks(run_id, seq_first, nlines, stage, item, stream, level,"
-        " ts_first, ts_last, meta, text) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
+        " ts_first, ts_last, meta, text_off, text_len)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
     static const char max_seq[] =
         "SELECT COALESCE(MAX(seq_first + nlines), 1) FROM log_chunks WHERE run_id = ?1";
     if (prepare(st->wdb, &st->put_run, put_run, st->db_path, error) < 0 ||
@@ -992,6 +1062,7 @@ static int writer_prepare(store *st, char **error)
 }
 
 static int reap_dead(store *st, char **error);
+static void sql_log_text(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 static void store_free(store *st)
 {
@@ -1026,6 +1097,10 @@ static void store_free(store *st)
     free(st->workspace);
     free(st->db_path);
     free(st->lock_dir);
+    free(st->log_dir);
+    free(st->rlog_run);
+    if (st->rlog_fd >= 0)
+        close(st->rlog_fd);
     free(st);
 }
 
@@ -1048,12 +1123,18 @@ int store_open(store **out, const char *workspace, char **error)
     char *dir = here ? xstrdup(".dapt") : xasprintf("%s/.dapt", workspace);
     st->db_path = xasprintf("%s/dapt.db", dir);
     st->lock_dir = xasprintf("%s/runs", dir);
+    st->log_dir = xasprintf("%s/logs", dir);
+    st->rlog_fd = -1;
     int rc = fs_mkdir_p(st->lock_dir, 0755);
+    if (rc == 0)
+        rc = fs_mkdir_p(st->log_dir, 0755);
     if (rc < 0)
-        *error = xasprintf("cannot create %s: %s", st->lock_dir, strerror(errno));
+        *error = xasprintf("cannot create %s: %s", st->log_dir, strerror(errno));
     free(dir);
     if (rc < 0 || db_open(&st->wdb, st->db_path, error) < 0 || schema_init(st, error) < 0 ||
         writer_prepare(st, error) < 0 || db_open(&st->rdb, st->db_path, error) < 0 ||
+        sqlite3_create_function(st->rdb, "log_text", 3, SQLITE_UTF8, st, sql_log_text, NULL,
+                                NULL) != SQLITE_OK ||
         reap_dead(st, error) < 0) {
         store_free(st);
         return -1;
@@ -1333,12 +1414,40 @@ int store_get_run(store *st, json_t **out, const char *id, char **error)
 
 /* Index the chunks written since the last search (one transaction, so
  * two searchers never index a chunk twice). */
+/* log_text(run_id, off, len): a chunk's text from the run's log file, for
+ * the queries of the reading connection (rmutex held while they run). */
+static void sql_log_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    store *st = sqlite3_user_data(ctx);
+    const char *run = (const char *)sqlite3_value_text(argv[0]);
+    sqlite3_int64 off = sqlite3_value_int64(argv[1]), len = sqlite3_value_int64(argv[2]);
+    if (run == NULL || !run_id_safe(run) || off < 0 || len < 0 || len > (1 << 30)) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (st->rlog_run == NULL || strcmp(st->rlog_run, run) != 0) {
+        if (st->rlog_fd >= 0)
+            close(st->rlog_fd);
+        free(st->rlog_run);
+        char *path = log_path(st, run);
+        st->rlog_fd = open(path, O_RDONLY | O_CLOEXEC);
+        free(path);
+        st->rlog_run = xstrdup(run);
+    }
+    char *buf = xmalloc((size_t)len + 1);
+    ssize_t got = st->rlog_fd < 0 ? -1 : pread(st->rlog_fd, buf, (size_t)len, (off_t)off);
+    if (got < 0)
+        got = 0; /* a log file that is gone: the lines read as empty */
+    sqlite3_result_text(ctx, buf, (int)got, free);
+}
+
 static int fts_catch_up(store *st, char **error)
 {
     static const char sql[] =
         "BEGIN IMMEDIATE;"
         "INSERT OR IGNORE INTO meta(key, value) VALUES('fts_indexed', 0);"
-        "INSERT INTO log_fts(rowid, text) SELECT id, text FROM log_chunks"
+        "INSERT INTO log_fts(rowid, text) SELECT id, " CHUNK_TEXT " FROM log_chunks"
         " WHERE id > (SELECT value FROM meta WHERE key = 'fts_indexed') ORDER BY id;"
         "UPDATE meta SET value = (SELECT COALESCE(MAX(id), 0) FROM log_chunks)"
         " WHERE key = 'fts_indexed' AND value < (SELECT COALESCE(MAX(id), 0) FROM log_chunks);"
@@ -1539,7 +1648,7 @@ int store_get_lines(store *st, json_t **out, const char *run_id, const char *sta
     int ret = use_fts ? fts_catch_up(st, error) : 0;
     strbuf sql = {0};
     strbuf_puts(&sql, "SELECT seq_first, nlines, stage, item, stream, level, ts_first, meta,"
-                      " text FROM log_chunks WHERE run_id = ?1 AND seq_first + nlines > ?2 + 1"
+                      " " CHUNK_TEXT " FROM log_chunks WHERE run_id = ?1 AND seq_first + nlines > ?2 + 1"
                       " AND seq_first > ?2 - " STRINGIFY(CHUNK_MAX_LINES));
     if (stage != NULL)
         strbuf_puts(&sql, " AND stage = ?3");
