@@ -70,6 +70,21 @@ static json_t *stubborn(dapt_ctx *ctx, json_t *args, json_t *kwargs)
     return json_true();
 }
 
+/* Ends its process with exit(status) (default 3): a worker that exits. */
+static json_t *quit(dapt_ctx *ctx, json_t *args, json_t *kwargs)
+{
+    (void)ctx;
+    (void)args;
+    json_t *s = json_object_get(kwargs, "status");
+    fflush(NULL);
+    exit(s ? (int)json_integer_value(s) : 3);
+}
+
+static const dapt_param quit_params[] = {
+    DAPT_PARAM("status", "integer", DAPT_OPTIONAL, "3", "The exit status."),
+    DAPT_PARAM_END,
+};
+
 static const dapt_param flaky_params[] = {
     DAPT_PARAM("succeed_on", "integer", DAPT_OPTIONAL, "2", "The first attempt that succeeds."),
     DAPT_PARAM_END,
@@ -93,6 +108,7 @@ static const dapt_target targets[] = {
     {.path = "flaky", .fn = flaky, .params = flaky_params, .doc = "Fails at first."},
     {.path = "nap", .fn = nap, .params = nap_params, .doc = "Logs around a sleep."},
     {.path = "print", .fn = print, .params = print_params, .doc = "Prints its item."},
+    {.path = "exit", .fn = quit, .params = quit_params, .doc = "Exits its process."},
     {.path = "stubborn", .fn = stubborn, .params = stubborn_params, .doc = "Ignores cancel."},
     DAPT_TARGET_END,
 };

@@ -457,7 +457,15 @@ static void test_exit_in_stage(void **state)
     outcome o;
     run(&o, MODE(state),
         "kind: workflow\nmetadata: {name: w}\nspec:\n  stages:\n"
-        "    - {name: e, target: dapt.shell, args: {argv: 'true'}}\n"
+        "    - {name: x, target: probe.exit, args: {status: 3}}\n"
+        "    - {name: after, target: dapt.echo, depends_on: [x]}\n",
+        NULL);
+    assert_int_equal(o.state, DAPT_STATE_FAILED);
+    assert_contains(stage_error(&o, "x"), "exited with status 3");
+    outcome_free(&o);
+    /* a stage dies of SIGTERM (not sent by dapt): named as such */
+    run(&o, MODE(state),
+        "kind: workflow\nmetadata: {name: w}\nspec:\n  stages:\n"
         "    - {name: x, target: dapt.crash, args: {signal: TERM}}\n",
         NULL);
     assert_int_equal(o.state, DAPT_STATE_FAILED);
