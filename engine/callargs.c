@@ -83,6 +83,20 @@ int callargs_check(const dapt_stage *st, const dapt_target_info *t, const json_t
                            st->name);
         return -1;
     }
+    if (st->type == DAPT_STAGE_PARAMETERIZED && st->depends_count == 0 && input != NULL &&
+        !json_is_array(json_object_get(input, st->map_on))) {
+        json_t *v = json_object_get(input, st->map_on);
+        if (v == NULL)
+            *error = xasprintf("stage `%s` maps over input `%s`, which the run input does not "
+                               "give: pass a list, e.g. --input-json '{\"%s\": [1, 2, 3]}'",
+                               st->name, st->map_on, st->map_on);
+        else
+            *error = xasprintf("stage `%s` maps over input `%s`, which is %s, not a list",
+                               st->name, st->map_on, json_is_object(v) ? "an object"
+                                                     : json_is_string(v) ? "a string"
+                                                                         : "not a list");
+        return -1;
+    }
     if (st->depends_count > 0 && t->param_count == 0 && !(t->flags & DAPT_TARGET_VARARGS)) {
         *error = xasprintf("stage `%s`: %s takes no arguments but depends on %s (its output "
                            "would have nowhere to go)",

@@ -31,6 +31,10 @@
 
 /* One read of a pipe or the socket. */
 #define READ_CHUNK (64u * 1024u)
+/* What a worker's stdout and stderr pipes hold (the default is 64 KiB):
+ * a stage writing fast then blocks, and wakes the engine, 16 times less
+ * often.  Memory is only used while the engine is behind. */
+#define PIPE_BYTES (1024 * 1024)
 /* A line longer than this is cut into pieces of this size. */
 #define LINE_MAX_BYTES (1024u * 1024u)
 /* close(): how long workers get to exit after their socket closed. */
@@ -647,6 +651,9 @@ static int worker_spawn(executor *ex, size_t slot, char **error)
                 close(fds[i]);
         return -1;
     }
+    /* best effort: a user over the kernel's pipe budget keeps 64 KiB */
+    fcntl(outp[0], F_SETPIPE_SZ, PIPE_BYTES);
+    fcntl(errp[0], F_SETPIPE_SZ, PIPE_BYTES);
     worker *w = xcalloc(1, sizeof *w);
     w->ex = ex;
     w->slot = slot;

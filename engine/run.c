@@ -604,7 +604,12 @@ static void stage_fail(struct run *r, size_t i, const char *fmt, ...)
     post_event(r, DAPT_EVENT_STAGE, i, s->state, s->error);
     if (s->state == DAPT_STATE_FAILED && !r->stopping) {
         free(r->error);
-        r->error = xasprintf("stage `%s` failed: %s", s->def.name, s->error);
+        char *named = xasprintf("stage `%s` ", s->def.name);
+        /* messages that already name the stage are not prefixed twice */
+        r->error = strncmp(s->error, named, strlen(named)) == 0
+                       ? xstrdup(s->error)
+                       : xasprintf("stage `%s` failed: %s", s->def.name, s->error);
+        free(named);
     }
     char *reason = xasprintf("stopped because stage `%s` failed", s->def.name);
     stop_running(r, DAPT_STATE_FAILED, reason);

@@ -73,12 +73,16 @@ static void on_int(int sig)
     (void)sig;
 }
 
+/* Cancelled only while it sleeps: never inside fflush, where it holds
+ * the stream's lock. */
 static void *stdout_flusher(void *arg)
 {
     (void)arg;
     for (;;) {
         struct timespec ts = {0, FLUSH_STDOUT_MS * 1000000L};
-        nanosleep(&ts, NULL);
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        nanosleep(&ts, NULL); /* a cancellation point */
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         if (__atomic_load_n(&worker_in_call, __ATOMIC_RELAXED))
             fflush(stdout); /* stdio locks the stream against the stage */
     }
@@ -86,16 +90,21 @@ static void *stdout_flusher(void *arg)
 }
 
 /* The flusher blocks every signal: SIGTERM is for the thread running the
- * stage (its sleeps end early, as the stage expects). */
-static void flusher_start(void)
+ * stage (its sleeps end early, as the stage expects).  0 when it runs. */
+static int flusher_start(pthread_t *thread)
 {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, stdout_flusher, NULL) == 0)
-        pthread_detach(thread);
+    int rc = pthread_create(thread, NULL, stdout_flusher, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static void flusher_stop(pthread_t thread)
+{
+    pthread_cancel(thread);
+    pthread_join(thread, NULL);
 }
 
 static void signals_init(void)
@@ -380,7 +389,8 @@ int worker_main(int fd)
     signals_init();
     static char stdout_buffer[STDOUT_BUFFER];
     setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
-    flusher_start();
+    pthread_t flusher;
+    bool flushing = flusher_start(&flusher) == 0;
 
     worker w;
     memset(&w, 0, sizeof w);
@@ -414,6 +424,8 @@ int worker_main(int fd)
     }
     if (w.dead)
         status = 1;
+    if (flushing)
+        flusher_stop(flusher);
     fflush(stdout);
     json_decref(w.results);
     wire_reader_free(&w.in);
