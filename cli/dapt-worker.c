@@ -9,9 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -38,5 +41,10 @@ int main(int argc, char **argv)
     }
     /* programs a stage starts must not hold the engine's socket open */
     fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
+    /* die with the engine: a worker whose dapt was killed (kill -9, OOM)
+     * must not run its stage on to the end */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+        return 1; /* the engine died before we got here */
     return worker_main((int)fd);
 }

@@ -806,8 +806,16 @@ static void process_stop(struct executor *ex, task *t, bool kill)
         }
         return;
     }
-    if (!w->exited)
-        uv_process_kill(&w->proc, kill ? SIGKILL : SIGTERM);
+    if (w->exited)
+        return;
+    if (kill) {
+        uv_process_kill(&w->proc, SIGKILL);
+        return;
+    }
+    /* SIGTERM with the task's id: the worker stops this task only */
+    union sigval v = {.sival_int = (int)t->id};
+    if (sigqueue(w->proc.pid, SIGTERM, v) < 0)
+        uv_process_kill(&w->proc, SIGTERM);
 }
 
 static int process_start(struct executor **out, const executor_config *cfg, char **error)

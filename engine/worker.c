@@ -45,6 +45,12 @@
 
 /* Set by SIGTERM: the running call should stop.  host_ctx reads it. */
 static volatile sig_atomic_t worker_cancel;
+/* The engine stops a task with sigqueue(SIGTERM, task id): the id says
+ * which task it means, so a stop that overtakes its call frame (sent just
+ * before) still applies when the frame is read, and a late one never hits
+ * the next task.  A plain SIGTERM (kill(1)) stops whatever runs. */
+static volatile sig_atomic_t worker_task_id = -1;
+static volatile sig_atomic_t worker_stop_id = -1;
 /* Set while a stage function runs (the flusher thread reads it). */
 static volatile int worker_in_call;
 
@@ -60,9 +66,17 @@ typedef struct worker {
     host_sink sink;
 } worker;
 
-static void on_term(int sig)
+static void on_term(int sig, siginfo_t *info, void *uctx)
 {
     (void)sig;
+    (void)uctx;
+    if (info != NULL && info->si_code == SI_QUEUE) {
+        int id = info->si_value.sival_int;
+        worker_stop_id = id;
+        if (id == worker_task_id)
+            worker_cancel = 1;
+        return;
+    }
     worker_cancel = 1;
 }
 
@@ -112,9 +126,10 @@ static void signals_init(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sa.sa_handler = on_term;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
+    sa.sa_sigaction = on_term;
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_flags = SA_RESTART;
     sa.sa_handler = on_int;
     sigaction(SIGINT, &sa, NULL);
 }
@@ -307,8 +322,11 @@ static void add_result(worker *w, json_t *item, json_t *value, char *error)
 /* One call frame: every call of a task, answered in order, then done. */
 static void worker_call(worker *w, const json_t *msg)
 {
-    worker_cancel = 0; /* a SIGTERM meant for the task before is spent */
     w->id = json_integer_value(json_object_get(msg, "id"));
+    /* a stop for the task before is spent; one for this task that came
+     * before its frame counts */
+    worker_task_id = (sig_atomic_t)w->id;
+    worker_cancel = worker_stop_id == worker_task_id;
     const char *so = field_string(msg, "so"), *target = field_string(msg, "target");
     json_t *kwargs = json_object_get(msg, "kwargs"), *calls = json_object_get(msg, "calls");
     json_int_t attempt = json_integer_value(json_object_get(msg, "attempt"));

@@ -755,7 +755,7 @@ for m in processes threads; do
         sleep 0.3
         left=
         for w in $workers; do alive "$w" && left="$left $w"; done
-        known_bug "[$m] its workers do not outlive it (left:${left:- none})" [ -z "$left" ]
+        check "[$m] its workers do not outlive it (left:${left:- none})" [ -z "$left" ]
         for w in $left; do kill -9 "$w" 2>/dev/null; done
     fi
 done
