@@ -148,6 +148,8 @@ struct run {
     size_t nlines, clines;
     strbuf text;
     bool async_pending;
+    bool polling;          /* the loop looks on a timer (thread mode) */
+    uv_timer_t *poll_timer; /* thread mode only */
 
     json_t *annotations; /* the workflow's, for its definition */
     objstore *objects;
@@ -199,7 +201,7 @@ static void flush_lines(struct run *r)
 /* Wake the loop to drain the queue (lock held; any thread). */
 static void wake(struct run *r)
 {
-    if (!r->async_pending) {
+    if (!r->async_pending && !r->polling) {
         r->async_pending = true;
         uv_async_send(&r->async);
     }
@@ -982,9 +984,39 @@ static void drain(struct run *r)
     run_finish_if_done(r);
 }
 
+/* Thread mode: while events keep coming from the threads, the loop looks
+ * every POLL_MS instead of being woken for each one (a wake-up is a
+ * syscall on both sides and a fight for the lock: a chain of no-op stages
+ * ran at half speed).  The first quiet look stops it; from then on the
+ * next event wakes the loop again.  Events wait at most POLL_MS. */
+#define POLL_MS 2
+
+static void poll_cb(uv_timer_t *timer)
+{
+    struct run *r = timer->data;
+    pthread_mutex_lock(&r->lock);
+    bool quiet = r->qhead == NULL && r->nlines == 0;
+    if (quiet)
+        r->polling = false;
+    pthread_mutex_unlock(&r->lock);
+    if (quiet)
+        uv_timer_stop(timer);
+    else
+        drain(r);
+}
+
 static void async_cb(uv_async_t *a)
 {
-    drain(a->data);
+    struct run *r = a->data;
+    drain(r);
+    if (r->poll_timer == NULL || r->finishing)
+        return;
+    pthread_mutex_lock(&r->lock);
+    bool start = !r->polling;
+    r->polling = true;
+    pthread_mutex_unlock(&r->lock);
+    if (start)
+        uv_timer_start(r->poll_timer, poll_cb, POLL_MS, POLL_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1089,6 +1121,10 @@ static void run_finish_if_done(struct run *r)
     pthread_mutex_unlock(&r->lock);
     close_timer(&r->grace_timer);
     close_timer(&r->run_timer);
+    pthread_mutex_lock(&r->lock);
+    r->polling = false;
+    pthread_mutex_unlock(&r->lock);
+    close_timer(&r->poll_timer);
     for (size_t i = 0; i < r->n; i++)
         if (r->stages[i].timer) {
             uv_timer_stop(r->stages[i].timer);
@@ -1751,6 +1787,11 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
 
     uv_async_init(loop, &r->async, async_cb);
     r->async.data = r;
+    if (!es.use_processes) {
+        r->poll_timer = xcalloc(1, sizeof *r->poll_timer);
+        uv_timer_init(loop, r->poll_timer);
+        r->poll_timer->data = r;
+    }
     if (r->store)
         bus_subscribe(r->bus, store_subscriber, r);
     if (opts->on_event)
