@@ -187,8 +187,8 @@ static void print_stage(printer *p, const dapt_event *ev)
     }
     if ((ev->state == DAPT_STATE_FINISHED || ev->state == DAPT_STATE_FAILED) &&
         ev->items.total > 0)
-        fprintf(p->err, " (%zu items: %zu ok, %zu failed)", ev->items.total, ev->items.ok,
-                ev->items.failed);
+        fprintf(p->err, " (%zu item%s: %zu ok, %zu failed)", ev->items.total,
+                ev->items.total == 1 ? "" : "s", ev->items.ok, ev->items.failed);
     if (ev->error && ev->state != DAPT_STATE_RUNNING)
         fprintf(p->err, ": %s", ev->error);
     fputc('\n', p->err);
@@ -372,12 +372,13 @@ static int exit_status(dapt_state state)
 static void print_result(printer *p, bool json)
 {
     if (json) {
-        char *s = json_dumps(p->record, JSON_INDENT(2));
+        /* 15 digits: 2.56 rather than 2.5600000000000001 */
+        char *s = json_dumps(p->record, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
         fprintf(p->out, "%s\n", s);
         free(s);
     } else if (strcmp(json_string_value(json_object_get(p->record, "state")), "finished") == 0) {
         char *s = json_dumps(json_object_get(p->record, "result"),
-                             JSON_COMPACT | JSON_ENCODE_ANY);
+                             JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
         fprintf(p->out, "%s\n", s ? s : "null");
         free(s);
     }
