@@ -149,6 +149,7 @@ struct run {
     strbuf text;
     bool async_pending;
     bool polling;          /* the loop looks on a timer (thread mode) */
+    bool wake_wanted;      /* something asked for a look while polling */
     uv_timer_t *poll_timer; /* thread mode only */
 
     json_t *annotations; /* the workflow's, for its definition */
@@ -201,7 +202,11 @@ static void flush_lines(struct run *r)
 /* Wake the loop to drain the queue (lock held; any thread). */
 static void wake(struct run *r)
 {
-    if (!r->async_pending && !r->polling) {
+    if (r->polling) {
+        r->wake_wanted = true; /* the next look drains */
+        return;
+    }
+    if (!r->async_pending) {
         r->async_pending = true;
         uv_async_send(&r->async);
     }
@@ -961,6 +966,7 @@ static void drain(struct run *r)
     for (;;) {
         pthread_mutex_lock(&r->lock);
         r->async_pending = false;
+        r->wake_wanted = false;
         flush_lines(r);
         qentry *q = r->qhead;
         r->qhead = r->qtail = NULL;
@@ -995,7 +1001,7 @@ static void poll_cb(uv_timer_t *timer)
 {
     struct run *r = timer->data;
     pthread_mutex_lock(&r->lock);
-    bool quiet = r->qhead == NULL && r->nlines == 0;
+    bool quiet = !r->wake_wanted && r->qhead == NULL && r->nlines == 0;
     if (quiet)
         r->polling = false;
     pthread_mutex_unlock(&r->lock);
