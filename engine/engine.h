@@ -238,6 +238,8 @@ int user_modules_merge(dapt_plugin_info *out, const dapt_plugin_info *scanned,
 /* fs.c: mkdir -p (each missing folder with `mode`); 0, or -1 with errno
  * (ENOTDIR when `path` exists and is not a folder). */
 int fs_mkdir_p(const char *path, mode_t mode);
+/* write() all of it, again after EINTR and short writes; 0 or -1/errno. */
+int fs_write_all(int fd, const void *data, size_t n);
 
 /* libexec.c: the path of a helper program (dapt-fetch, later dapt-worker):
  * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.

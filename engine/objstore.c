@@ -222,23 +222,9 @@ static int no_artifacts(char **error)
     return -1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int dump_cb(const char *buffer, size_t size, void *data)
 {
-    return write_all(*(int *)data, buffer, size);
+    return fs_write_all(*(int *)data, buffer, size);
 }
 
 /* Write `value` as JSON (and a newline) to DIR/NAME through a temporary
@@ -259,7 +245,7 @@ static int write_atomic(const char *dir, const char *name, const json_t *value, 
     if (rc == 0)
         rc = json_dump_callback(value, dump_cb, &fd, flags | JSON_ENCODE_ANY);
     if (rc == 0)
-        rc = write_all(fd, "\n", 1);
+        rc = fs_write_all(fd, "\n", 1);
     if (rc == 0)
         rc = fsync(fd);
     int saved = errno;

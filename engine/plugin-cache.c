@@ -595,20 +595,6 @@ static void serialize(strbuf *out, const dapt_plugin_info *const *infos, size_t 
     strbuf_free(&body);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int plugin_cache_save(const char *file, const dapt_plugin_info *const *infos, size_t count,
                       char **error)
 {
@@ -636,7 +622,7 @@ int plugin_cache_save(const char *file, const dapt_plugin_info *const *infos, si
         goto fail;
     }
     serialize(&data, infos, count);
-    if (write_all(fd, data.buf, data.len) < 0 || fsync(fd) < 0) {
+    if (fs_write_all(fd, data.buf, data.len) < 0 || fsync(fd) < 0) {
         *error = xasprintf("cannot write %s: %s", tmp, strerror(errno));
         goto fail;
     }

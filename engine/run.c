@@ -465,6 +465,16 @@ static task *next_task_of(struct run *r, size_t i)
     return t;
 }
 
+/* Queue item k of a map to be sent again, alone. */
+static void redo_push(rstage *s, size_t k)
+{
+    if (s->nredo == s->credo) {
+        s->credo = s->credo ? s->credo * 2 : 8;
+        s->redo = xrealloc(s->redo, s->credo, sizeof *s->redo);
+    }
+    s->redo[s->nredo++] = k;
+}
+
 /* Whether stage i has more to send once this task is out. */
 static bool stage_has_more(const rstage *s)
 {
@@ -671,11 +681,7 @@ static void retry_later(struct run *r, size_t i, long item)
     if (item < 0) {
         heap_push(r, i);
     } else {
-        if (s->nredo == s->credo) {
-            s->credo = s->credo ? s->credo * 2 : 8;
-            s->redo = xrealloc(s->redo, s->credo, sizeof *s->redo);
-        }
-        s->redo[s->nredo++] = (size_t)item;
+        redo_push(s, (size_t)item);
         heap_push(r, i);
     }
 }
@@ -785,11 +791,7 @@ static void map_done(struct run *r, task *t)
             /* the worker died somewhere in this batch: send the items it
              * did not answer again, one by one, to find the one to blame */
             s->item_state[k] = ITEM_PENDING;
-            if (s->nredo == s->credo) {
-                s->credo = s->credo ? s->credo * 2 : 8;
-                s->redo = xrealloc(s->redo, s->credo, sizeof *s->redo);
-            }
-            s->redo[s->nredo++] = k;
+            redo_push(s, k);
             heap_push(r, i);
         } else {
             item_failed(r, i, k, lost_reason(r, t, buf, sizeof buf));
@@ -898,11 +900,7 @@ static void retry_fired(uv_timer_t *timer)
     rstage *s = &r->stages[rt->stage];
     if (s->state == DAPT_STATE_RUNNING && !r->stopping) {
         if (rt->item >= 0) {
-            if (s->nredo == s->credo) {
-                s->credo = s->credo ? s->credo * 2 : 8;
-                s->redo = xrealloc(s->redo, s->credo, sizeof *s->redo);
-            }
-            s->redo[s->nredo++] = (size_t)rt->item;
+            redo_push(s, (size_t)rt->item);
         }
         heap_push(r, rt->stage);
         schedule(r, NULL);

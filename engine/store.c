@@ -698,18 +698,15 @@ static int log_append(store *st, wrun *wr, const char *text, size_t len, int64_t
         wr->log_off = sb.st_size;
     }
     *off = wr->log_off;
-    while (len > 0) {
-        ssize_t n = write(wr->log_fd, text, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            werror_set(st, "cannot write a run's log file");
-            return -1;
-        }
-        text += n;
-        len -= (size_t)n;
-        wr->log_off += n;
+    if (fs_write_all(wr->log_fd, text, len) < 0) {
+        werror_set(st, "cannot write a run's log file");
+        /* what went in before the error is not referenced: skip past it */
+        struct stat sb;
+        if (fstat(wr->log_fd, &sb) == 0)
+            wr->log_off = sb.st_size;
+        return -1;
     }
+    wr->log_off += (int64_t)len;
     return 0;
 }
 
