@@ -2,6 +2,9 @@
 # (TAP too, through tests/cli/lib.sh).  Every test gets a private HOME,
 # cache and config, and a fixed TZ and locale.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+# No test may hang the suite (a run that never ends, a lost wake-up): one
+# that takes 15 minutes is killed, and so fails.
+LOG_COMPILER = timeout --kill-after=10 900
 TESTS_ENVIRONMENT = \
 	export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
