@@ -270,10 +270,18 @@ typedef struct run_args {
 static int parse_args(run_args *a, int argc, char **argv)
 {
     const cli_command *cmd = cli_find("run");
+    bool options = true;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(arg, "--json") == 0) {
+        if (!options || arg[0] != '-' || arg[1] == '\0') {
+            if (a->workflow != NULL)
+                return cli_usage(cmd, "one workflow at a time (got `%s` and `%s`)", a->workflow,
+                                 arg);
+            a->workflow = arg;
+        } else if (strcmp(arg, "--") == 0) {
+            options = false; /* what follows is the workflow, even "-x" */
+        } else if (strcmp(arg, "--json") == 0) {
             a->json = true;
         } else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
             a->quiet = true;
@@ -297,12 +305,8 @@ static int parse_args(run_args *a, int argc, char **argv)
                 a->timeout_ms <= 0)
                 return cli_usage(cmd, "--timeout wants a duration like 30s, 5m or 1h30m");
             i++;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            return cli_usage(cmd, "unknown option `%s`", arg);
-        } else if (a->workflow == NULL) {
-            a->workflow = arg;
         } else {
-            return cli_usage(cmd, "one workflow at a time (got `%s` and `%s`)", a->workflow, arg);
+            return cli_usage(cmd, "unknown option `%s`", arg);
         }
     }
     if (a->workflow == NULL)

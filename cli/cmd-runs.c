@@ -264,7 +264,7 @@ static void format_span(char *buf, size_t size, const json_t *obj)
 
 static void print_json(json_t *value)
 {
-    char *text = json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    char *text = json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     if (text) {
         printf("%s\n", text);
         free(text);
@@ -379,7 +379,7 @@ static char *compact(const json_t *v)
 {
     if (json_is_string(v))
         return xstrdup(json_string_value(v));
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     return s ? s : xstrdup("?");
 }
 

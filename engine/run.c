@@ -813,7 +813,8 @@ task *run_task_done(struct run *r, task *t, bool want_next)
 {
     pthread_mutex_lock(&r->lock);
     task_unlink(r, t);
-    if (t->lost && t->ncalls > 0)
+    /* a worker lost while the run stopped it is no news */
+    if (t->lost && t->ncalls > 0 && !t->cancel)
         engine_line(r, t->stage, t->ncalls == 1 ? t->calls[0].item : -1, DAPT_LOG_ERROR, "%s",
                     t->lost);
     if (r->stages[t->stage].def.type == DAPT_STAGE_SIMPLE)
@@ -1620,6 +1621,19 @@ static int setup_context(struct run *r, const dapt_workflow *wf, const dapt_run_
     const char *strategy =
         json_string_value(settings_get(settings, "services.compute.default_os_strategy"));
     r->info.default_strategy = xstrdup(strategy ? strategy : "fallback");
+    static const char *const strategies[] = {DAPT_OBJECT_FALLBACK, DAPT_OBJECT_CLUSTER_MEMORY,
+                                             DAPT_OBJECT_ARTIFACT};
+    bool known = false;
+    for (size_t i = 0; i < 3; i++)
+        known |= strcmp(r->info.default_strategy, strategies[i]) == 0;
+    if (!known) {
+        const char *near = suggest_closest(r->info.default_strategy, strategies, 3);
+        *error = xasprintf("services.compute.default_os_strategy: `%s` is not a strategy (fallback, "
+                           "cluster_memory or artifact)%s%s%s",
+                           r->info.default_strategy, near ? "; did you mean `" : "",
+                           near ? near : "", near ? "`?" : "");
+        return -1;
+    }
     if (opts->workspace) {
         char *abs = realpath(opts->workspace, NULL);
         r->info.workspace = abs ? abs : xstrdup(opts->workspace);
@@ -1808,6 +1822,9 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
         json_t *rec = dapt_run_record((dapt_run *)r);
         store_put_run(r->store, rec);
         json_decref(rec);
+        /* on disk before any stage runs: a crash of the whole process (a
+         * thread-mode stage) then still leaves a run to mark interrupted */
+        store_flush(r->store);
     }
     if (r->timeout_ms > 0) {
         r->run_timer = xcalloc(1, sizeof *r->run_timer);

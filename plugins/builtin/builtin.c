@@ -320,6 +320,7 @@ static const char *const requirements[] = {"jansson", NULL};
 
 /* PLUGIN_VERSION: dapt's own version, from the build (plugins/local.mk). */
 DAPT_PLUGIN(.name = "dapt", .version = PLUGIN_VERSION,
-            .description = "dapt's builtin stages: data, arithmetic, waiting, failing, "
-                           "crashing, output and programs",
+            .description = "dapt's builtin stages (data, arithmetic, waiting, failing, "
+                           "crashing, output, programs, the object store) and its local "
+                           "executor",
             .author = "The dapt authors", .requirements = requirements, .targets = targets);

@@ -761,6 +761,19 @@ for m in processes threads; do
 done
 no_mode
 
+# A crash in thread mode takes dapt down with it (by design), right after
+# the start: the run was recorded before any stage ran, so it is found
+# interrupted.
+printf 'name: crashy\nstages: [{name: c, target: dapt.crash}]\n' >crashy.yaml
+mode threads
+expect_exit 139 "[threads] a crashing stage takes dapt down" "$DAPT" run crashy.yaml
+if runs_wired; then
+    "$DAPT" runs list --json --workflow crashy >"$TMP/runs.json" 2>"$TMP/runs.err"
+    jtrue "[threads] ... and its run is found interrupted" "$TMP/runs.json" \
+        "len(d) == 1 and d[0]['state'] == 'interrupted'"
+fi
+no_mode
+
 # ------------------------------------------------------------------
 # Settings: dapt.yaml, $XDG_CONFIG_HOME/dapt/config.yaml, DAPT__A__B
 # ------------------------------------------------------------------
