@@ -645,19 +645,23 @@ static void stage_stopped(struct run *r, size_t i)
     post_event(r, DAPT_EVENT_STAGE, i, s->state, s->error);
 }
 
+/* A limit as people write it: "30s", "0.3s", "90s". */
+static void duration_text(char *buf, size_t size, int64_t ms)
+{
+    if (ms % 1000 == 0)
+        snprintf(buf, size, "%llds", (long long)(ms / 1000));
+    else
+        snprintf(buf, size, "%.3gs", (double)ms / 1000.0);
+}
+
 /* Why a call that did not report ended: a timeout, a cancel, or the
  * executor's reason. */
 static const char *lost_reason(struct run *r, task *t, char *buf, size_t size)
 {
     rstage *s = &r->stages[t->stage];
     if (s->timed_out) {
-        snprintf(buf, size, "timed out after %s", "");
         char d[32];
-        int64_t ms = s->def.timeout_ms;
-        if (ms % 1000 == 0)
-            snprintf(d, sizeof d, "%llds", (long long)(ms / 1000));
-        else
-            snprintf(d, sizeof d, "%.3gs", (double)ms / 1000.0);
+        duration_text(d, sizeof d, s->def.timeout_ms);
         snprintf(buf, size, "timed out after %s", d);
         return buf;
     }
@@ -1094,8 +1098,9 @@ static void run_finish_if_done(struct run *r)
         pthread_mutex_unlock(&r->lock);
         return;
     }
-    /* a stage still pending or waiting for a retry with nothing running
-     * and nothing ready is a bug... or a retry timer not yet fired */
+    /* Not stopping, nothing running, nothing ready: a stage still running
+     * (or pending behind one) waits for a retry's delay, whose timer will
+     * send it again. */
     for (size_t i = 0; i < r->n && !r->stopping; i++)
         if (r->stages[i].state == DAPT_STATE_RUNNING || r->stages[i].state == DAPT_STATE_PENDING) {
             pthread_mutex_unlock(&r->lock);
@@ -1107,11 +1112,14 @@ static void run_finish_if_done(struct run *r)
         if (s->state == DAPT_STATE_PENDING)
             s->state = DAPT_STATE_SKIPPED;
         else if (s->state == DAPT_STATE_RUNNING) {
-            s->state = r->cancel_requested ? DAPT_STATE_CANCELLED : DAPT_STATE_FAILED;
+            /* stopped between attempts (a retry's delay) */
+            s->state = DAPT_STATE_CANCELLED;
+            free(s->error);
+            s->error = xstrdup(r->stop_reason ? r->stop_reason : "cancelled");
             s->finished_us = clock_now_us();
         } else
             continue;
-        post_event(r, DAPT_EVENT_STAGE, i, s->state, NULL);
+        post_event(r, DAPT_EVENT_STAGE, i, s->state, s->error);
     }
     if (r->cancel_requested) {
         r->state = DAPT_STATE_CANCELLED;
@@ -1291,7 +1299,9 @@ static void run_timeout_fired(uv_timer_t *timer)
     pthread_mutex_lock(&r->lock);
     if (!r->stopping) {
         free(r->error);
-        r->error = xasprintf("the run timed out after %.3gs", (double)r->timeout_ms / 1000.0);
+        char d[32];
+        duration_text(d, sizeof d, r->timeout_ms);
+        r->error = xasprintf("the run timed out after %s", d);
         engine_line(r, (size_t)-1, -1, DAPT_LOG_ERROR, "%s: stopping it", r->error);
         stop_running(r, DAPT_STATE_FAILED, r->error);
     }
@@ -1598,13 +1608,6 @@ static void store_subscriber(const dapt_event *ev, void *data)
     }
 }
 
-static void user_subscriber(const dapt_event *ev, void *data)
-{
-    struct run *r = data;
-    (void)r;
-    (void)ev;
-}
-
 static int setup_context(struct run *r, const dapt_workflow *wf, const dapt_run_options *opts,
                          json_t *settings, char **error)
 {
@@ -1814,7 +1817,6 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
         bus_subscribe(r->bus, store_subscriber, r);
     if (opts->on_event)
         bus_subscribe(r->bus, opts->on_event, opts->event_data);
-    (void)user_subscriber;
 
     r->state = DAPT_STATE_RUNNING;
     r->started_us = clock_now_us();
