@@ -241,7 +241,7 @@ int fs_mkdir_p(const char *path, mode_t mode);
 /* write() all of it, again after EINTR and short writes; 0 or -1/errno. */
 int fs_write_all(int fd, const void *data, size_t n);
 
-/* libexec.c: the path of a helper program (dapt-fetch, later dapt-worker):
+/* libexec.c: the path of a helper program (dapt-fetch, dapt-worker):
  * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.
  * Caller frees. */
 char *libexec_path(const char *name);

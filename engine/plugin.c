@@ -312,8 +312,14 @@ static char *target_problem(const dapt_target *t, size_t i)
             return xasprintf("target `%s` is a stage without a function (.fn)", t->path);
         break;
     case DAPT_TARGET_EXECUTOR:
-        /* The executor interface arrives with the engine; until then an
-         * executor target is listed and nothing more. */
+        /* what it is the engine reads from its descriptor (the kind) */
+        if (t->executor == NULL)
+            return xasprintf("target `%s` is an executor without a descriptor (.executor)",
+                             t->path);
+        if (t->executor->abi != DAPT_EXECUTOR_ABI || t->executor->kind == NULL)
+            return xasprintf("executor `%s` has a descriptor of another version (%u; this dapt "
+                             "reads %d): rebuild the plugin against this dapt",
+                             t->path, (unsigned)t->executor->abi, DAPT_EXECUTOR_ABI);
         break;
     default:
         return xasprintf("target `%s` has the unknown kind %d: use DAPT_TARGET_STAGE or "

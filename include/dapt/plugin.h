@@ -9,7 +9,7 @@
  * `stages.fetch` (the shape of Flowdapt's import strings).
  *
  * A plugin links no dapt symbol.  Everything it needs from the host
- * (logging, the run context, later the object store) comes through a
+ * (logging, the run context, the object store) comes through a
  * versioned table of functions reached from the context each call receives
  * (as redis modules do), so a plugin built against this header keeps working
  * with a newer dapt, and a newer plugin sees NULL for what an older host

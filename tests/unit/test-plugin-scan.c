@@ -31,6 +31,10 @@
 #error "FIXTURES_DIR must name the folder of the fixture plugins (tests/plugins/.libs)"
 #endif
 
+
+/* Executor descriptors for the descriptor checks. */
+static const dapt_executor_desc local_exec = {DAPT_EXECUTOR_ABI, "local"};
+static const dapt_executor_desc future_exec = {99, "local"};
 static char *fixture(const char *name)
 {
     return xasprintf("%s/%s.so", FIXTURES_DIR, name);
@@ -525,8 +529,8 @@ static void test_desc_valid(void **state)
     static const dapt_target targets[] = {
         {.path = "a", .kind = DAPT_TARGET_STAGE, .fn = noop, .params = params},
         {.path = "b.c_2._d", .kind = DAPT_TARGET_STAGE, .fn = noop, .flags = 0xff},
-        /* executors arrive with the engine: no interface yet is fine */
-        {.path = "executor.local", .kind = DAPT_TARGET_EXECUTOR},
+        /* an executor: its descriptor names the kind the engine drives */
+        {.path = "executor.local", .kind = DAPT_TARGET_EXECUTOR, .executor = &local_exec},
         DAPT_TARGET_END,
     };
     static const char *const reqs[] = {"a", "b", NULL};
@@ -700,6 +704,11 @@ static void test_desc_targets(void **state)
          "target `x.y` is declared twice"},
         {{{.path = "a", .kind = DAPT_TARGET_STAGE}, DAPT_TARGET_END},
          "target `a` is a stage without a function (.fn)"},
+        {{{.path = "a", .kind = DAPT_TARGET_EXECUTOR}, DAPT_TARGET_END},
+         "target `a` is an executor without a descriptor (.executor)"},
+        {{{.path = "a", .kind = DAPT_TARGET_EXECUTOR, .executor = &future_exec}, DAPT_TARGET_END},
+         "executor `a` has a descriptor of another version (99; this dapt reads 1): rebuild "
+         "the plugin against this dapt"},
         {{{.path = "a", .kind = (dapt_target_kind)7, .fn = noop}, DAPT_TARGET_END},
          "target `a` has the unknown kind 7: use DAPT_TARGET_STAGE or DAPT_TARGET_EXECUTOR"},
         {{{.path = "a", .fn = noop, .params = empty_name}, DAPT_TARGET_END},
