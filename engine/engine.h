@@ -602,4 +602,68 @@ int store_get_lines(store *st, json_t **out, const char *run_id, const char *sta
  * in microseconds: 0, or -1 when v is not a time. */
 int store_parse_time(const json_t *v, int64_t *us);
 
+/* ================================================================== */
+/* Workspaces under git (issue 6)                                      */
+/* ================================================================== */
+
+/* workspace.c: the workspace's git repository, reached through the helper
+ * program dapt-git (cli/dapt-git.c), which links libgit2 so that dapt
+ * does not (loading it costs every dapt command 1.5 ms).  Each call runs
+ * the helper once: `dapt-git SUBCOMMAND -C WORKSPACE ARGS...`; it prints
+ * JSON (or raw text for show/cat/diff) on stdout, and on failure exits 1
+ * with one line "dapt: MESSAGE" on stderr.  The subcommands:
+ *   init                       make WORKSPACE a repository, or adopt the
+ *                              one that contains it, and commit what is
+ *                              there and not ignored:
+ *                              {repo, workspace, created, commit, identity}
+ *   commit -m MSG PATH...      commit those files (paths relative to the
+ *                              workspace): {commit|null, unchanged, identity}
+ *   status PATH...             {repo, head|null, branch|null, dirty,
+ *                              files: [{path, blob, head_blob|null, state:
+ *                              clean|modified|untracked|missing}]}
+ *   log PATH                   the commits that changed PATH, newest first:
+ *                              [{commit, author, email, date, message, blob}]
+ *   show REV PATH              PATH as of REV (raw)
+ *   cat BLOB                   a blob by id (raw)
+ *   diff [REV [REV]] [-- PATH] a unified diff: HEAD..worktree, REV..worktree
+ *                              or REV..REV (raw)
+ *   restore REV PATH           write PATH as of REV into the worktree
+ *   clone LOCATION REF DEST    (no -C) {url, commit}
+ * `identity` is "git config" or "fallback" (user.name/email not set: the
+ * commit is by "dapt <dapt@HOST>", and the message says how to set it). */
+/* Run dapt-git with `args` (NULL-terminated, after the program name) and
+ * parse its stdout as JSON: 0 with *out (new reference), or -1 with
+ * *error (caller frees): the helper's message. */
+int workspace_git(json_t **out, const char *const *args, char **error);
+/* The same, for the raw-text subcommands: *text (NUL-terminated, caller
+ * frees) and *len. */
+int workspace_git_text(char **text, size_t *len, const char *const *args, char **error);
+
+/* stagediff.c: what changed between two versions of a workflow, stage by
+ * stage (for `dapt diff --stages`, apply's commit messages, `dapt runs
+ * diff`).  Stages are matched by name. */
+typedef struct stagediff_entry {
+    char op;          /* '+' added, '-' removed, '~' changed */
+    char *stage;
+    char **fields;    /* '~': "target: a.b -> a.c", "args.days: 14 -> 7", ... */
+    size_t nfields;
+} stagediff_entry;
+typedef struct stagediff {
+    stagediff_entry *items; /* in the order of the new file, then removed */
+    size_t count;
+    char **workflow_fields; /* name, description, annotations changes */
+    size_t nworkflow_fields;
+} stagediff;
+/* Compare `a` (old; NULL: none) and `b` (new; NULL: none). */
+void stagediff_compute(stagediff *d, const dapt_workflow *a, const dapt_workflow *b);
+void stagediff_free(stagediff *d);
+/* Human text, one line per entry ("+ stage report (dapt.sum)",
+ * "~ stage fetch: target: x -> y; args.days: 14 -> 7"); "" when equal.
+ * Caller frees. */
+char *stagediff_text(const stagediff *d);
+/* A commit message summary: "workflow etl: add report, change fetch
+ * (target), remove old" (or "workflow etl: no stage changes").  Caller
+ * frees. */
+char *stagediff_summary(const stagediff *d, const char *workflow);
+
 #endif /* DAPT_ENGINE_H */

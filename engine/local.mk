@@ -40,7 +40,9 @@ libdapt_core_la_SOURCES = \
 	%reldir%/settings.c \
 	%reldir%/configs.c \
 	%reldir%/objstore.c \
-	%reldir%/store.c
+	%reldir%/store.c \
+	%reldir%/workspace.c \
+	%reldir%/stagediff.c
 libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LIBUV_CFLAGS) $(SQLITE_CFLAGS) \
 	-DDAPT_SYSTEM_PLUGINDIR='"$(pkglibdir)/plugins"' \

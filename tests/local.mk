@@ -42,3 +42,4 @@ include %reldir%/engine.mk
 include %reldir%/worker.mk
 include %reldir%/store.mk
 include %reldir%/objects.mk
+include %reldir%/workspace.mk

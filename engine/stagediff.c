@@ -1,0 +1,3 @@
+/* stagediff.c: to be written (issue 6). */
+#include "config.h"
+#include "engine.h"

@@ -1,0 +1,3 @@
+/* workspace.c: to be written (issue 6). */
+#include "config.h"
+#include "engine.h"

@@ -1,0 +1,1 @@
+# tests of workspaces under git (issue 6)
