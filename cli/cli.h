@@ -59,6 +59,15 @@ int cmd_runs(int argc, char **argv);
 /* cmd-targets.c */
 int cmd_targets(int argc, char **argv);
 
+/* cmd-workspace.c: the workspace under git (through dapt-git):
+ * `dapt init [DIR]`, `dapt apply FILE...`, `dapt history FILE`,
+ * `dapt diff [REV [REV]] [FILE]`, `dapt restore FILE REV`. */
+int cmd_workspace_init(int argc, char **argv);
+int cmd_workspace_apply(int argc, char **argv);
+int cmd_workspace_history(int argc, char **argv);
+int cmd_workspace_diff(int argc, char **argv);
+int cmd_workspace_restore(int argc, char **argv);
+
 /* cmd-plugins-new.c: `dapt plugins new NAME [DIR]`, run by cmd-plugins.c
  * (argv[0] is "new"). */
 int plugins_new_run(int argc, char **argv);

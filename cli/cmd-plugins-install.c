@@ -3,7 +3,7 @@
  * `dapt plugins uninstall NAME`.
  *
  * Install fetches a plugin project (a directory's working tree, or a git
- * repository cloned by the dapt-fetch helper with libgit2 at REF) into a temporary
+ * repository cloned by the dapt-git helper with libgit2 at REF) into a temporary
  * folder, builds it with its own build system into the user plugin folder
  * ($XDG_DATA_HOME/dapt/plugins), keeps the build log, and checks through
  * the registry that what it installed loads.  Uninstall removes NAME.so and
@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -418,41 +419,27 @@ static void source_free(source *src)
     free(src->stem);
 }
 
-/* Clone with the dapt-fetch helper (libgit2 lives there, not in dapt);
- * its messages reach the user's terminal directly. */
-static int git_fetch_source(const source *src, const char *dest)
+/* Clone with the dapt-git helper (libgit2 lives there, not in dapt):
+ * *origin becomes what `.source.json` records, {url, ref, commit}. */
+static int git_fetch_source(const source *src, const char *dest, json_t **origin)
 {
     fprintf(stderr, "cloning %s%s%s\n", src->location, src->ref ? " at " : "",
             src->ref ? src->ref : "");
-    char *helper = libexec_path("dapt-fetch");
-    if (access(helper, X_OK) != 0) {
-        fprintf(stderr, "dapt: cannot run %s: %s (set DAPT_LIBEXECDIR to the folder of dapt-fetch)\n",
-                helper, strerror(errno));
-        free(helper);
+    const char *args[] = {"clone", src->location, src->ref ? src->ref : "", dest, NULL};
+    json_t *cloned = NULL;
+    char *error = NULL;
+    if (workspace_git(&cloned, args, &error) < 0) {
+        fprintf(stderr, "dapt: %s\n", error);
+        free(error);
         return -1;
     }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "dapt: cannot fork: %s\n", strerror(errno));
-        free(helper);
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(STDERR_FILENO, STDOUT_FILENO);
-        char *argv[] = {helper, src->location, src->ref ? src->ref : "", (char *)dest, NULL};
-        execv(helper, argv);
-        dprintf(STDERR_FILENO, "dapt: cannot run %s: %s\n", helper, strerror(errno));
-        _exit(127);
-    }
-    int ws;
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-        ;
-    /* a helper that exits 1 has said why; a killed one cannot have */
-    if (WIFSIGNALED(ws))
-        fprintf(stderr, "dapt: %s was killed by signal %d\n", helper, WTERMSIG(ws));
-    free(helper);
-    return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -1;
+    const char *url = json_string_value(json_object_get(cloned, "url"));
+    const char *commit = json_string_value(json_object_get(cloned, "commit"));
+    *origin =
+        json_pack("{s:s, s:o, s:s}", "url", url ? url : src->location, "ref",
+                  src->ref ? json_string(src->ref) : json_null(), "commit", commit ? commit : "");
+    json_decref(cloned);
+    return 0;
 }
 
 /* A folder is built from a copy of its working tree as it is (uncommitted
@@ -550,9 +537,61 @@ static const dapt_plugin_info *registry_entry(const dapt_registry *reg, const ch
     return found;
 }
 
-/* Report each new or updated plugin as the registry sees it.  -1 when
- * nothing was installed or something installed cannot be used. */
-static int report_installed(const char *dir, const so_list *before)
+/* Write `text` to `path` atomically: a temporary file beside it, fsync,
+ * rename.  0, or -1 with errno. */
+static int write_atomic(const char *path, const char *text)
+{
+    char *tmp = xasprintf("%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    int rc = fd < 0 ? -1 : 0;
+    if (rc == 0 &&
+        (fchmod(fd, 0644) < 0 || fs_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0))
+        rc = -1;
+    int saved = errno;
+    if (fd >= 0 && close(fd) < 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc == 0 && rename(tmp, path) < 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc < 0 && fd >= 0)
+        unlink(tmp);
+    free(tmp);
+    errno = saved;
+    return rc;
+}
+
+/* Record where plugin `name` came from in its data folder's .source.json
+ * (`origin` plus installed_at), for `dapt plugins show`.  A failure is
+ * only a warning: the plugin is installed. */
+static void record_source(const char *dir, const char *name, const json_t *origin)
+{
+    char *data = xasprintf("%s/%s", dir, name);
+    char *file = xasprintf("%s/.source.json", data);
+    json_t *rec = json_deep_copy(origin);
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    json_object_set_new(rec, "installed_at", json_string(stamp));
+    char *text = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *withnl = xasprintf("%s\n", text);
+    if (fs_mkdir_p(data, 0755) < 0 || write_atomic(file, withnl) < 0)
+        fprintf(stderr, "dapt: warning: cannot record the source of %s in %s: %s\n", name, file,
+                strerror(errno));
+    free(withnl);
+    free(text);
+    json_decref(rec);
+    free(file);
+    free(data);
+}
+
+/* Report each new or updated plugin as the registry sees it, and record
+ * its origin.  -1 when nothing was installed or something installed
+ * cannot be used. */
+static int report_installed(const char *dir, const so_list *before, const json_t *origin)
 {
     so_list after;
     so_list_read(&after, dir);
@@ -582,6 +621,7 @@ static int report_installed(const char *dir, const so_list *before)
                     p->name);
             rc = -1;
         } else {
+            record_source(dir, p->name, origin);
             printf("installed %s%s%s (%zu target%s) into %s\n", p->name, p->version[0] ? " " : "",
                    p->version, p->target_count, p->target_count == 1 ? "" : "s", dir);
             if (p->status == DAPT_PLUGIN_SHADOWED)
@@ -649,14 +689,17 @@ static int install_from(const source *src, const char *work)
     char *tree = xasprintf("%s/src", work);
     char *prefix = xasprintf("%s/prefix", work);
     so_list before = {0};
+    json_t *origin = NULL; /* what .source.json records */
     int rc = -1;
 
     if (fs_mkdir_p(plugindir, 0755) < 0 || fs_mkdir_p(logs, 0700) < 0) {
         fprintf(stderr, "dapt: cannot create %s or %s: %s\n", plugindir, logs, strerror(errno));
         goto out;
     }
-    if (src->git ? git_fetch_source(src, tree) < 0 : copy_source(src, tree, log_path) < 0)
+    if (src->git ? git_fetch_source(src, tree, &origin) < 0 : copy_source(src, tree, log_path) < 0)
         goto out;
+    if (origin == NULL)
+        origin = json_pack("{s:s}", "path", src->location);
     const struct build_system *bs = detect_build_system(tree);
     if (bs == NULL) {
         fprintf(stderr,
@@ -672,8 +715,9 @@ static int install_from(const source *src, const char *work)
     fprintf(stderr, "building with %s (log: %s)\n", bs->name, log_path);
     if (run_build(bs, tree, &vars, log_path) < 0)
         goto out;
-    rc = report_installed(plugindir, &before);
+    rc = report_installed(plugindir, &before, origin);
 out:
+    json_decref(origin);
     so_list_free(&before);
     free(prefix);
     free(tree);

@@ -406,6 +406,40 @@ static void show_target(const dapt_target_info *t)
     }
 }
 
+/* Where `dapt plugins install` got the plugin: its data folder's
+ * .source.json ({url, ref, commit, installed_at} from git, {path,
+ * installed_at} from a folder), or NULL.  New reference. */
+static json_t *plugin_source(const dapt_plugin_info *p)
+{
+    if (p->data_dir == NULL)
+        return NULL;
+    char *file = xasprintf("%s/.source.json", p->data_dir);
+    json_t *src = json_load_file(file, 0, NULL);
+    free(file);
+    if (src != NULL && !json_is_object(src)) {
+        json_decref(src);
+        src = NULL;
+    }
+    return src;
+}
+
+/* "URL @ COMMIT (ref REF)", or "PATH (a folder)". */
+static void print_source(const json_t *src)
+{
+    const char *url = json_string_value(json_object_get(src, "url"));
+    const char *commit = json_string_value(json_object_get(src, "commit"));
+    const char *ref = json_string_value(json_object_get(src, "ref"));
+    const char *path = json_string_value(json_object_get(src, "path"));
+    if (url != NULL) {
+        printf("source:      %s @ %s", url, or_dash(commit));
+        if (ref != NULL)
+            printf(" (ref %s)", ref);
+        printf("\n");
+    } else if (path != NULL) {
+        printf("source:      %s (a folder)\n", path);
+    }
+}
+
 static void show_print(const dapt_plugin_info *p, const data_files *files)
 {
     printf("name:        %s\n", p->name);
@@ -420,6 +454,10 @@ static void show_print(const dapt_plugin_info *p, const data_files *files)
     printf("%s\n", p->requirement_count ? "" : "-");
     printf("path:        %s\n", p->path);
     printf("data folder: %s\n", p->data_dir ? p->data_dir : "- (none)");
+    json_t *src = plugin_source(p);
+    if (src != NULL)
+        print_source(src);
+    json_decref(src);
     if (p->abi_major)
         printf("abi:         %u.%u\n", p->abi_major, p->abi_minor);
     printf("status:      %s\n", dapt_plugin_status_name(p->status));
@@ -472,6 +510,9 @@ static void show_output(const dapt_plugin_info *p, const data_files *files, bool
     if (json) {
         json_t *obj = dapt_plugin_to_json(p);
         json_object_set_new(obj, "files", files_to_json(files));
+        json_t *src = plugin_source(p);
+        if (src != NULL)
+            json_object_set_new(obj, "source", src);
         cmd_plugins_print_json(obj);
         json_decref(obj);
     } else {

@@ -35,7 +35,9 @@
 typedef struct runs_args {
     bool json;
     bool follow;
+    bool definition;
     const char *id;
+    const char *id2; /* `runs diff` */
     const char *workflow;
     const char *state;
     const char *stage;
@@ -52,7 +54,8 @@ typedef enum opt_kind {
     OPT_STATE,
     OPT_LIMIT,
     OPT_STAGE,
-    OPT_GREP
+    OPT_GREP,
+    OPT_DEFINITION
 } opt_kind;
 
 static const struct {
@@ -62,14 +65,14 @@ static const struct {
     [OPT_JSON] = {"--json", false},        [OPT_FOLLOW] = {"--follow", false},
     [OPT_WORKFLOW] = {"--workflow", true}, [OPT_STATE] = {"--state", true},
     [OPT_LIMIT] = {"--limit", true},       [OPT_STAGE] = {"--stage", true},
-    [OPT_GREP] = {"--grep", true},
+    [OPT_GREP] = {"--grep", true},         [OPT_DEFINITION] = {"--definition", false},
 };
 #define OPT_COUNT (sizeof opts / sizeof opts[0])
 
 typedef struct runs_sub {
     const char *name;
     int (*run)(runs_args *a);
-    bool wants_id;
+    int wants_id; /* how many run ids */
     unsigned allowed; /* bits of opt_kind */
 } runs_sub;
 
@@ -88,6 +91,9 @@ static int runs_usage(const char *fmt, ...)
 static int set_option(runs_args *a, opt_kind k, const char *value)
 {
     switch (k) {
+    case OPT_DEFINITION:
+        a->definition = true;
+        return CLI_OK;
     case OPT_JSON:
         a->json = true;
         break;
@@ -135,9 +141,12 @@ static int parse_args(runs_args *a, const runs_sub *sub, int argc, char **argv)
             continue;
         }
         if (options_done || arg[0] != '-' || arg[1] == '\0') {
-            if (!sub->wants_id || a->id != NULL)
+            if (a->id == NULL && sub->wants_id >= 1)
+                a->id = arg;
+            else if (a->id2 == NULL && sub->wants_id >= 2)
+                a->id2 = arg;
+            else
                 return runs_usage("unexpected argument '%s'", arg);
-            a->id = arg;
             continue;
         }
         size_t k = 0, len = strcspn(arg, "=");
@@ -162,6 +171,9 @@ static int parse_args(runs_args *a, const runs_sub *sub, int argc, char **argv)
     }
     if (sub->wants_id && a->id == NULL)
         return runs_usage("'runs %s' needs the id of a run (see `dapt runs list`)", sub->name);
+    if (sub->wants_id == 2 && a->id2 == NULL)
+        return runs_usage("'runs %s' needs the ids of two runs (see `dapt runs list`)",
+                          sub->name);
     return CLI_OK;
 }
 
@@ -371,7 +383,7 @@ static int runs_list(runs_args *a)
 
 static void field(const char *name, const char *value)
 {
-    printf("%-10s%s\n", name, value);
+    printf("%-11s%s\n", name, value);
 }
 
 /* A JSON value on one line (strings as they are). */
@@ -428,6 +440,8 @@ static void print_stages(const json_t *stages)
     table_print(&t);
 }
 
+static char *definition_text(const json_t *rec, char **error);
+
 static int runs_show(runs_args *a)
 {
     bool exists;
@@ -438,6 +452,19 @@ static int runs_show(runs_args *a)
     store_close(st);
     if (rec == NULL)
         return CLI_FAILED;
+    if (a->definition) {
+        char *error = NULL, *text = definition_text(rec, &error);
+        if (text == NULL) {
+            fprintf(stderr, "dapt: run %s: %s\n", text_of(rec, "id"), error);
+            free(error);
+            json_decref(rec);
+            return CLI_FAILED;
+        }
+        fputs(text, stdout);
+        free(text);
+        json_decref(rec);
+        return CLI_OK;
+    }
     if (a->json) {
         print_json(rec);
         json_decref(rec);
@@ -462,11 +489,28 @@ static int runs_show(runs_args *a)
         field("finished", line);
     }
     field("commit", text_of(rec, "commit"));
+    json_t *prov = json_object_get(rec, "provenance");
+    if (json_is_object(prov)) {
+        json_t *wf = json_object_get(prov, "workflow");
+        const char *blob = text_of(wf, "blob");
+        snprintf(line, sizeof line, "%s, blob %.7s%s", text_of(wf, "path"), blob,
+                 json_is_true(json_object_get(wf, "dirty"))
+                     ? " (changes not committed: the text it ran is kept)"
+                     : "");
+        field("definition", line);
+        json_t *configs = json_object_get(prov, "configs");
+        for (size_t i = 0; i < json_array_size(configs); i++) {
+            json_t *c = json_array_get(configs, i);
+            snprintf(line, sizeof line, "%s, blob %.7s%s", text_of(c, "path"), text_of(c, "blob"),
+                     json_is_true(json_object_get(c, "dirty")) ? " (changes not committed)" : "");
+            field(i == 0 ? "configs" : "", line);
+        }
+    }
     /* What else the engine recorded, as it is (namespace, executor,
      * input...); the error and the result last. */
     static const char *const shown[] = {"id",     "workflow",   "file",        "state",
                                         "source", "started_at", "finished_at", "commit",
-                                        "result", "error",      "stages"};
+                                        "result", "error",      "stages", "provenance"};
     const char *key;
     json_t *v;
     json_object_foreach(rec, key, v)
@@ -646,18 +690,118 @@ static int runs_logs(runs_args *a)
 
 /* ------------------------------------------------------------------ */
 
+/* The workflow exactly as run `rec` ran it: the text kept in its record
+ * (it had changes not committed), else its blob from the workspace's git
+ * repository.  Caller frees; NULL with *error. */
+static char *definition_text(const json_t *rec, char **error)
+{
+    json_t *wf = json_object_get(json_object_get(rec, "provenance"), "workflow");
+    const char *text = json_string_value(json_object_get(wf, "text"));
+    if (text)
+        return xstrdup(text);
+    const char *blob = json_string_value(json_object_get(wf, "blob"));
+    if (blob == NULL) {
+        *error = xstrdup("no definition was recorded (the workspace was not under git when it "
+                         "ran: see `dapt init`)");
+        return NULL;
+    }
+    const char *args[] = {"cat", "-C", cli_workspace(), blob, NULL};
+    char *out = NULL;
+    size_t len;
+    if (workspace_git_text(&out, &len, args, error) < 0)
+        return NULL;
+    return out;
+}
+
+/* A definition as a workflow to compare (a version with errors still
+ * loads what it can).  Free with dapt_bundle_free. */
+static dapt_bundle *load_definition(const char *text, const char *name)
+{
+    dapt_bundle *b = NULL;
+    dapt_diags diags = {0};
+    dapt_load_buffer(&b, name, text, strlen(text), &diags);
+    dapt_diags_free(&diags);
+    return b;
+}
+
+/* `dapt runs diff ID1 ID2`: what changed between the definitions (stage by
+ * stage, then line by line) and the configs of two runs. */
+static int runs_diff(runs_args *a)
+{
+    bool exists;
+    store *st = open_store(&exists);
+    if (exists && st == NULL)
+        return CLI_FAILED;
+    json_t *r1 = find_run(st, a->id);
+    json_t *r2 = r1 ? find_run(st, a->id2) : NULL;
+    store_close(st);
+    char *error = NULL, *t1 = NULL, *t2 = NULL;
+    int rc = CLI_FAILED;
+    if (r1 && r2 && (t1 = definition_text(r1, &error)) && (t2 = definition_text(r2, &error))) {
+        char l1[64], l2[64];
+        snprintf(l1, sizeof l1, "run %s", text_of(r1, "id"));
+        snprintf(l2, sizeof l2, "run %s", text_of(r2, "id"));
+        dapt_bundle *b1 = load_definition(t1, l1);
+        dapt_bundle *b2 = load_definition(t2, l2);
+        stagediff d;
+        stagediff_compute(&d, dapt_bundle_workflow(b1), dapt_bundle_workflow(b2));
+        char *stages = stagediff_text(&d);
+        char *lines = textdiff_unified(t1, t2, l1, l2);
+        printf("definition: %s\n", *lines ? "changed" : "the same");
+        fputs(stages, stdout);
+        fputs(lines, stdout);
+        /* configs: by path, blob against blob */
+        json_t *c1 = json_object_get(json_object_get(r1, "provenance"), "configs");
+        json_t *c2 = json_object_get(json_object_get(r2, "provenance"), "configs");
+        for (size_t i = 0; i < json_array_size(c2); i++) {
+            json_t *c = json_array_get(c2, i), *before = NULL;
+            for (size_t k = 0; k < json_array_size(c1); k++)
+                if (strcmp(text_of(json_array_get(c1, k), "path"), text_of(c, "path")) == 0)
+                    before = json_array_get(c1, k);
+            if (before == NULL)
+                printf("config %s: applied only to %s\n", text_of(c, "path"), l2);
+            else if (strcmp(text_of(before, "blob"), text_of(c, "blob")) != 0)
+                printf("config %s: changed (blob %.7s -> %.7s)\n", text_of(c, "path"),
+                       text_of(before, "blob"), text_of(c, "blob"));
+        }
+        for (size_t k = 0; k < json_array_size(c1); k++) {
+            json_t *c = json_array_get(c1, k);
+            bool still = false;
+            for (size_t i = 0; i < json_array_size(c2); i++)
+                still |= strcmp(text_of(json_array_get(c2, i), "path"), text_of(c, "path")) == 0;
+            if (!still)
+                printf("config %s: applied only to %s\n", text_of(c, "path"), l1);
+        }
+        free(stages);
+        free(lines);
+        stagediff_free(&d);
+        dapt_bundle_free(b1);
+        dapt_bundle_free(b2);
+        rc = CLI_OK;
+    } else if (error) {
+        fprintf(stderr, "dapt: %s\n", error);
+    }
+    free(error);
+    free(t1);
+    free(t2);
+    json_decref(r1);
+    json_decref(r2);
+    return rc;
+}
+
 #define BIT(k) (1u << (k))
 
 static const runs_sub subs[] = {
-    {"list", runs_list, false, BIT(OPT_JSON) | BIT(OPT_WORKFLOW) | BIT(OPT_STATE) | BIT(OPT_LIMIT)},
-    {"show", runs_show, true, BIT(OPT_JSON)},
-    {"logs", runs_logs, true, BIT(OPT_JSON) | BIT(OPT_FOLLOW) | BIT(OPT_STAGE) | BIT(OPT_GREP)},
+    {"list", runs_list, 0, BIT(OPT_JSON) | BIT(OPT_WORKFLOW) | BIT(OPT_STATE) | BIT(OPT_LIMIT)},
+    {"show", runs_show, 1, BIT(OPT_JSON) | BIT(OPT_DEFINITION)},
+    {"logs", runs_logs, 1, BIT(OPT_JSON) | BIT(OPT_FOLLOW) | BIT(OPT_STAGE) | BIT(OPT_GREP)},
+    {"diff", runs_diff, 2, 0},
 };
 
 int cmd_runs(int argc, char **argv)
 {
     if (argc < 2)
-        return runs_usage("'runs' needs a subcommand: list, show or logs");
+        return runs_usage("'runs' needs a subcommand: list, show, logs or diff");
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         if (strcmp(argv[1], subs[i].name) != 0)
             continue;
@@ -665,5 +809,5 @@ int cmd_runs(int argc, char **argv)
         int rc = parse_args(&a, &subs[i], argc - 1, argv + 1);
         return rc == CLI_OK ? subs[i].run(&a) : rc;
     }
-    return runs_usage("no subcommand '%s' (list, show or logs)", argv[1]);
+    return runs_usage("no subcommand '%s' (list, show, logs or diff)", argv[1]);
 }

@@ -10,16 +10,18 @@ dapt_SOURCES = \
 	%reldir%/cmd-plugins-new.c \
 	%reldir%/cmd-plugins-install.c \
 	%reldir%/cmd-run.c \
-	%reldir%/cmd-runs.c
+	%reldir%/cmd-runs.c \
+	%reldir%/cmd-workspace.c
 dapt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(LIBUV_CFLAGS)
 dapt_LDADD = libdapt-core.la $(JANSSON_LIBS) $(LIBUV_LIBS)
 
-# dapt-fetch: clones for `dapt plugins install`, a program of its own so
-# that libgit2 is not loaded by every dapt command.
-pkglibexec_PROGRAMS = dapt-fetch
-dapt_fetch_SOURCES = %reldir%/dapt-fetch.c
-dapt_fetch_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS)
-dapt_fetch_LDADD = $(LIBGIT2_LIBS)
+# dapt-git: all of dapt's git work (workspaces, `dapt plugins install`
+# clones), a program of its own so that libgit2 is not loaded by every
+# dapt command.
+pkglibexec_PROGRAMS = dapt-git
+dapt_git_SOURCES = %reldir%/dapt-git.c
+dapt_git_CPPFLAGS = $(AM_CPPFLAGS) $(LIBGIT2_CFLAGS) $(JANSSON_CFLAGS)
+dapt_git_LDADD = $(LIBGIT2_LIBS) $(JANSSON_LIBS)
 
 # dapt-worker: runs stages for the engine's process pool (engine/worker.c).
 pkglibexec_PROGRAMS += dapt-worker

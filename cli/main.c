@@ -125,9 +125,10 @@ static const cli_command cli_commands[] = {
         .name = "runs",
         .run = cmd_runs,
         .usage = "runs list [--workflow W] [--state S] [--limit N] [--json]\n"
-                 "       dapt runs show ID [--json]\n"
+                 "       dapt runs show ID [--json] [--definition]\n"
+                 "       dapt runs diff ID1 ID2\n"
                  "       dapt runs logs ID [--stage S] [--grep TEXT] [--follow] [--json]",
-        .summary = "the run history: list runs, show one, print or follow its log",
+        .summary = "the run history: list runs, show one (and what it ran), its log, diffs",
         .help = "Reads the runs `dapt run` recorded in the workspace's .dapt/dapt.db\n"
                 "($DAPT_WORKSPACE or the current folder).  ID may be any unique prefix\n"
                 "of a run id.  A run whose process died (killed, crashed, power cut) is\n"
@@ -141,7 +142,13 @@ static const cli_command cli_commands[] = {
                 "    --limit N     only the N newest\n"
                 "  show ID       the run record (file, state, times, commit, error,\n"
                 "                result) and a table of its stages with their attempts\n"
-                "                and items (ok/total, failed)\n"
+                "                and items (ok/total, failed); when the workspace is under\n"
+                "                git, the commit and the blob of the workflow and configs it ran\n"
+                "    --definition  print the workflow exactly as that run ran it (the\n"
+                "                  text kept when it had changes not committed, else its\n"
+                "                  blob from the repository)\n"
+                "  diff ID1 ID2  what changed between the definitions of two runs: stage\n"
+                "                by stage, then line by line, and which configs changed\n"
                 "  logs ID       the run's log, one line each as `dapt run` printed it:\n"
                 "                STAGE[#ITEM] | TEXT (dapt | TEXT for the engine's own)\n"
                 "    --stage S     only the lines of stage S\n"
@@ -180,6 +187,106 @@ static const cli_command cli_commands[] = {
                 "Exit status: 0, 1 when PATTERN matches no target (or discovery cannot\n"
                 "run), 2 on a usage error.  See `dapt help plugins` for where plugins are\n"
                 "found.\n",
+    },
+    {
+        .name = "init",
+        .run = cmd_workspace_init,
+        .usage = "init [DIR]",
+        .summary = "make a workspace folder under git (or adopt the repository it is in)",
+        .help = "Lays out the workspace DIR (default: the current folder): creates DIR and,\n"
+                "when missing, workflows/, configs/, triggers/, user_modules/, a commented\n"
+                "dapt.yaml (the builtin local executor, in worker processes) and a\n"
+                ".gitignore holding .dapt/ (the run store, caches and artifacts stay out\n"
+                "of git; the line is added to an existing .gitignore).  No existing file\n"
+                "is overwritten.  Then makes DIR a git repository, or adopts the one it\n"
+                "is in (a workspace may be a subfolder of a larger repository), and\n"
+                "commits what is there and not ignored.\n"
+                "\n"
+                "Git needs no program of its own: dapt uses libgit2 (through its helper\n"
+                "dapt-git).  Commits are by the user.name and user.email of your git\n"
+                "configuration; without them, by a fallback identity, and dapt says how to\n"
+                "set yours.\n"
+                "\n"
+                "Exit status: 0 when initialised, 1 when a folder or file cannot be written\n"
+                "or git fails, 2 on a usage error.\n",
+    },
+    {
+        .name = "apply",
+        .run = cmd_workspace_apply,
+        .usage = "apply FILE... [-m MSG]",
+        .summary = "validate files of the workspace and commit them",
+        .help = "Validates every FILE as `dapt validate` does (workflows against the plugin\n"
+                "catalog; the workspace's dapt.yaml as settings; files that are not YAML,\n"
+                "such as user modules, as they are), then commits them in one commit.\n"
+                "When any FILE does not validate, its errors are printed with\n"
+                "\"not applied: FILE does not validate\" and nothing is committed.\n"
+                "\n"
+                "  -m, --message MSG   the commit message.  Without it the message says\n"
+                "                      what changed: \"add workflow etl (9 stages)\" for a\n"
+                "                      new workflow, \"workflow etl: add report, change fetch\n"
+                "                      (target, args), remove old\" for a changed one (stages\n"
+                "                      matched by name), \"update configs/x.yaml\" for\n"
+                "                      other files.\n"
+                "\n"
+                "A FILE as committed is left out (\"nothing to apply: FILE is as\n"
+                "committed\").  Prints \"applied N files in COMMIT: MESSAGE\".\n"
+                "\n"
+                "Exit status: 0 when committed (or nothing had changed), 1 when a file does\n"
+                "not validate, is not in the workspace, or git fails, 2 on a usage error.\n",
+    },
+    {
+        .name = "history",
+        .run = cmd_workspace_history,
+        .usage = "history FILE [--json]",
+        .summary = "the commits of a file, with the runs made from each version",
+        .help = "Lists the commits that changed FILE, newest first: COMMIT DATE AUTHOR RUNS\n"
+                "MESSAGE (the first line), where RUNS counts the runs of the workspace's\n"
+                "run store made from that version of the file, by state (\"3 finished,\n"
+                "1 failed\"; 0 when none).\n"
+                "\n"
+                "  --json   an array of {commit, author, email, date, message, blob,\n"
+                "           runs {STATE: N}}\n"
+                "\n"
+                "Exit status: 0, 1 when FILE has no commits or is not in the workspace (or\n"
+                "git fails), 2 on a usage error.\n",
+    },
+    {
+        .name = "diff",
+        .run = cmd_workspace_diff,
+        .usage = "diff [REV [REV]] [FILE] [--stages]",
+        .summary = "what changed: by lines, or by stages with --stages",
+        .help = "Without REV, compares the last commit (HEAD) with the files as they are;\n"
+                "with one REV, that revision with the files as they are; with two, the two\n"
+                "revisions.  A REV is a commit id (or a unique prefix), a branch, a tag, or\n"
+                "HEAD~N.  FILE limits the diff to one file; the last argument is taken as\n"
+                "FILE when such a file exists (write `-- FILE` for a file that does not).\n"
+                "\n"
+                "  --stages   compare the two versions of the workflow FILE stage by stage\n"
+                "             (stages matched by name, so moving one is no change):\n"
+                "               + stage report (dapt.sum)\n"
+                "               - stage old (dapt.echo)\n"
+                "               ~ stage fetch: target: a.b -> a.c; args.days: 14 -> 7\n"
+                "             fields one by one, args, options and resources key by key;\n"
+                "             \"no stage changes\" when there are none.\n"
+                "\n"
+                "Exit status: 0 (also when there are differences), 1 for an unknown REV,\n"
+                "a file not in the workspace, or when git fails, 2 on a usage error.\n",
+    },
+    {
+        .name = "restore",
+        .run = cmd_workspace_restore,
+        .usage = "restore FILE REV [--force]",
+        .summary = "bring back a version of a file (not committed until applied)",
+        .help = "Writes FILE as it was at REV into the workspace.  It is not committed:\n"
+                "`dapt apply FILE` does that.  When FILE has changes not applied (it\n"
+                "differs from the last commit), nothing is written unless --force is\n"
+                "given, and then the changes are first saved to FILE.orig (FILE.orig.1,\n"
+                "FILE.orig.2, ... when that exists: no copy is overwritten).\n"
+                "\n"
+                "  --force   overwrite changes not applied (after saving them)\n"
+                "\n"
+                "Exit status: 0 when restored, 1 when FILE has changes not applied (without\n"
+                "--force), REV or FILE at REV is unknown, or git fails, 2 on a usage error.\n",
     },
     {
         .name = "help",

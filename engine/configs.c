@@ -76,9 +76,12 @@ static bool config_selects(const dapt_config *cfg, const dapt_workflow *wf,
     return false; /* no selector: attached to nothing */
 }
 
-/* Merge the configs selecting wf into out; their names into used. */
-static void configs_apply(json_t *out, json_t *used, const dapt_config *const *configs,
-                          size_t count, const dapt_workflow *wf)
+/* Merge the configs selecting wf into out; their names into used, and
+ * their files (file_names[file_of[i]]) into files. */
+static void configs_apply(json_t *out, json_t *used, json_t *files,
+                          const dapt_config *const *configs, size_t count,
+                          const dapt_workflow *wf, char *const *file_names,
+                          const size_t *file_of)
 {
     static const dapt_selector_type groups[] = {DAPT_SELECTOR_NAME, DAPT_SELECTOR_ANNOTATION};
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
@@ -92,6 +95,8 @@ static void configs_apply(json_t *out, json_t *used, const dapt_config *const *c
                 json_object_set_new(out, key, json_deep_copy(v));
             if (used)
                 json_array_append_new(used, json_string(configs[i]->name));
+            if (files)
+                json_array_append_new(files, json_string(file_names[file_of[i]]));
         }
     }
 }
@@ -99,7 +104,7 @@ static void configs_apply(json_t *out, json_t *used, const dapt_config *const *c
 json_t *configs_merge(const dapt_config *const *configs, size_t count, const dapt_workflow *wf)
 {
     json_t *out = json_object();
-    configs_apply(out, NULL, configs, count, wf);
+    configs_apply(out, NULL, NULL, configs, count, wf, NULL, NULL);
     return out;
 }
 
@@ -171,8 +176,8 @@ static bool config_name_taken(dapt_config *const *configs, size_t count, const d
     return false;
 }
 
-int configs_for_workflow(json_t **out, json_t **used, const char *workspace,
-                         const dapt_workflow *wf, dapt_diags *diags)
+int configs_for_workflow(json_t **out, json_t **used, json_t **used_files,
+                         const char *workspace, const dapt_workflow *wf, dapt_diags *diags)
 {
     size_t errors_before = dapt_diags_count(diags, DAPT_SEV_ERROR);
     /* "configs/x.yaml" reads better than "./configs/x.yaml" in messages */
@@ -209,7 +214,10 @@ int configs_for_workflow(json_t **out, json_t **used, const char *workspace,
     *out = json_object();
     if (used)
         *used = json_array();
-    configs_apply(*out, used ? *used : NULL, (const dapt_config *const *)configs, count, wf);
+    if (used_files)
+        *used_files = json_array();
+    configs_apply(*out, used ? *used : NULL, used_files ? *used_files : NULL,
+                  (const dapt_config *const *)configs, count, wf, files, file_of);
 
     for (size_t f = 0; f < nfiles; f++) {
         dapt_bundle_free(bundles[f]);

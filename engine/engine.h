@@ -241,7 +241,7 @@ int fs_mkdir_p(const char *path, mode_t mode);
 /* write() all of it, again after EINTR and short writes; 0 or -1/errno. */
 int fs_write_all(int fd, const void *data, size_t n);
 
-/* libexec.c: the path of a helper program (dapt-fetch, dapt-worker):
+/* libexec.c: the path of a helper program (dapt-git, dapt-worker):
  * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.
  * Caller frees. */
 char *libexec_path(const char *name);
@@ -542,11 +542,13 @@ void settings_apply_env(json_t *settings, char *const *env);
 json_t *configs_merge(const dapt_config *const *configs, size_t count, const dapt_workflow *wf);
 /* Load every config of WORKSPACE/configs/ (*.yaml, *.yml, sorted by file
  * name, documents in order) and merge those that select `wf`.  *used
- * (when not NULL) gets the names of the configs applied (array).  Errors
+ * (when not NULL) gets the names of the configs applied (array), and
+ * *used_files (when not NULL) their files, in the same order, as paths
+ * under the workspace ("configs/x.yaml" when the workspace is ".").  Errors
  * in the files go to diags.  Returns 0, or -1 when diags got errors (the
  * configs that loaded are still merged). */
-int configs_for_workflow(json_t **out, json_t **used, const char *workspace,
-                         const dapt_workflow *wf, dapt_diags *diags);
+int configs_for_workflow(json_t **out, json_t **used, json_t **used_files,
+                         const char *workspace, const dapt_workflow *wf, dapt_diags *diags);
 
 /* objstore.c: the object store of a run's engine (catalog 3.11-3.13).
  * Cluster memory lives in the engine process for the objstore's life;
@@ -594,6 +596,10 @@ int store_get_run(store *st, json_t **out, const char *id, char **error);
  * `limit`, optionally of one stage and containing `grep` (case
  * insensitive; uses the FTS5 index): an array of {seq, ts, stage, item,
  * stream, level, text}.  *last gets the seq of the last line returned. */
+/* How many runs were made from the workflow version with git blob id
+ * `blob` (their record's provenance), by state: {"finished": 3, ...}.
+ * New reference; -1 with *error. */
+int store_count_runs_by_blob(store *st, json_t **out, const char *blob, char **error);
 int store_get_lines(store *st, json_t **out, const char *run_id, const char *stage,
                     const char *grep, int64_t after, int limit, int64_t *last, char **error);
 /* (store.c) *last is rather the last line looked at, which is the last
@@ -639,13 +645,18 @@ int workspace_git(json_t **out, const char *const *args, char **error);
  * frees) and *len. */
 int workspace_git_text(char **text, size_t *len, const char *const *args, char **error);
 
+/* textdiff.c: a unified diff (3 lines of context) of two texts; "" when
+ * they are equal.  Caller frees. */
+char *textdiff_unified(const char *a, const char *b, const char *label_a, const char *label_b);
+
 /* stagediff.c: what changed between two versions of a workflow, stage by
  * stage (for `dapt diff --stages`, apply's commit messages, `dapt runs
  * diff`).  Stages are matched by name. */
 typedef struct stagediff_entry {
     char op;          /* '+' added, '-' removed, '~' changed */
     char *stage;
-    char **fields;    /* '~': "target: a.b -> a.c", "args.days: 14 -> 7", ... */
+    char **fields;    /* '~': "target: a.b -> a.c", "args.days: 14 -> 7", ...;
+                       * '+'/'-': one, "target: a.b" */
     size_t nfields;
 } stagediff_entry;
 typedef struct stagediff {

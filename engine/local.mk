@@ -42,6 +42,7 @@ libdapt_core_la_SOURCES = \
 	%reldir%/objstore.c \
 	%reldir%/store.c \
 	%reldir%/workspace.c \
+	%reldir%/textdiff.c \
 	%reldir%/stagediff.c
 libdapt_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LIBUV_CFLAGS) $(SQLITE_CFLAGS) \

@@ -153,6 +153,8 @@ struct run {
     uv_timer_t *poll_timer; /* thread mode only */
 
     json_t *annotations; /* the workflow's, for its definition */
+    json_t *config_files; /* the files of the configs applied (provenance) */
+    json_t *provenance;   /* where the definition came from (git), or NULL */
     objstore *objects;
     store *store;
     char *artifact_root;
@@ -1233,14 +1235,20 @@ json_t *dapt_run_record(const dapt_run *run)
         json_array_append_new(stages, r->stages[i].record ? json_incref(r->stages[i].record)
                                                           : stage_record(&r->stages[i]));
     json_t *rec = json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:O?, s:o, s:n, s:s?, s:s, s:s, s:O, s:o}", "id",
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:O?, s:o, s:O?, s:s?, s:s, s:s, s:O, s:o}", "id",
         r->info.run_id, "workflow", r->info.workflow, "state", dapt_state_name(r->state), "source",
         r->source, "started_at", iso_or_null(r->started_us), "finished_at",
         iso_or_null(r->finished_us), "result", r->result, "error",
-        r->error ? json_string(r->error) : json_null(), "commit", "file", r->file, "namespace",
-        r->info.ns, "executor", r->executor_name, "input", r->info.input, "stages", stages);
+        r->error ? json_string(r->error) : json_null(), "commit",
+        json_object_get(r->provenance, "commit"), "file", r->file, "namespace", r->info.ns,
+        "executor", r->executor_name, "input", r->info.input, "stages", stages);
     if (json_object_get(rec, "result") == NULL)
         json_object_set_new(rec, "result", json_null());
+    if (json_object_get(rec, "commit") == NULL)
+        json_object_set_new(rec, "commit", json_null());
+    /* which version ran (the workflow's and the configs' blobs, the text
+     * when it had changes not committed) */
+    json_object_set(rec, "provenance", r->provenance ? r->provenance : json_null());
     pthread_mutex_unlock(&r->lock);
     return rec;
 }
@@ -1646,7 +1654,8 @@ static int setup_context(struct run *r, const dapt_workflow *wf, const dapt_run_
         r->info.config = json_deep_copy(opts->config);
     } else if (opts->workspace) {
         dapt_diags diags = {0};
-        int rc = configs_for_workflow(&r->info.config, NULL, opts->workspace, wf, &diags);
+        int rc = configs_for_workflow(&r->info.config, NULL, &r->config_files, opts->workspace,
+                                      wf, &diags);
         if (rc < 0) {
             strbuf sb = {0};
             strbuf_puts(&sb, "the workspace's configs have errors:");
@@ -1714,6 +1723,8 @@ static void run_free_data(struct run *r)
     dapt_graph_free(r->graph);
     run_info_clear(&r->info);
     json_decref(r->annotations);
+    json_decref(r->config_files);
+    json_decref(r->provenance);
     free(r->file);
     free(r->source);
     free(r->error);
@@ -1735,6 +1746,105 @@ static void run_free_data(struct run *r)
     bus_free(r->bus);
     pthread_mutex_destroy(&r->lock);
     free(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Provenance: which version of the workflow and configs a run ran     */
+/* ------------------------------------------------------------------ */
+
+/* `path` relative to the folder `base` when it lies inside it, else NULL.
+ * Caller frees. */
+static char *relative_to(const char *base, const char *path)
+{
+    char *b = realpath(base, NULL), *p = realpath(path, NULL);
+    char *rel = NULL;
+    size_t n = b ? strlen(b) : 0;
+    if (b && p && strncmp(p, b, n) == 0 && p[n] == '/')
+        rel = xstrdup(p + n + 1);
+    free(b);
+    free(p);
+    return rel;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    strbuf sb = {0};
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_add(&sb, buf, n);
+    fclose(f);
+    strbuf_puts(&sb, "");
+    return strbuf_detach(&sb);
+}
+
+/* One file's entry from `dapt-git status`: {path, blob, dirty}. */
+static json_t *file_entry(const json_t *status, const char *rel)
+{
+    json_t *files = json_object_get(status, "files");
+    for (size_t i = 0; i < json_array_size(files); i++) {
+        json_t *f = json_array_get(files, i);
+        if (strcmp(json_string_value(json_object_get(f, "path")) ?: "", rel) != 0)
+            continue;
+        const char *state = json_string_value(json_object_get(f, "state"));
+        return json_pack("{s:s, s:O?, s:b}", "path", rel, "blob", json_object_get(f, "blob"),
+                         "dirty", state == NULL || strcmp(state, "clean") != 0);
+    }
+    return json_pack("{s:s, s:n, s:b}", "path", rel, "blob", "dirty", 1);
+}
+
+/*
+ * Where the definition came from, when the workspace is under git: the
+ * commit, and for the workflow file and each config applied its blob and
+ * whether it had changes not committed; a workflow that had is kept as
+ * the exact text the run ran.  NULL when there is no repository (or no
+ * dapt-git): the run then simply has no commit.
+ */
+static json_t *provenance(const char *workspace, const char *file, const json_t *config_files)
+{
+    char *wf_rel = file && *file ? relative_to(workspace, file) : NULL;
+    if (wf_rel == NULL)
+        return NULL;
+    size_t nc = json_array_size(config_files);
+    const char **args = xcalloc(nc + 6, sizeof *args);
+    char **rels = xcalloc(nc + 1, sizeof *rels);
+    size_t k = 0;
+    args[k++] = "status";
+    args[k++] = "-C";
+    args[k++] = workspace;
+    args[k++] = wf_rel;
+    for (size_t i = 0; i < nc; i++)
+        if ((rels[i] = relative_to(workspace, json_string_value(json_array_get(config_files, i)))))
+            args[k++] = rels[i];
+    json_t *status = NULL, *prov = NULL;
+    char *error = NULL;
+    if (workspace_git(&status, args, &error) == 0 && json_is_object(status)) {
+        json_t *wf = file_entry(status, wf_rel);
+        if (json_is_true(json_object_get(wf, "dirty"))) {
+            char *text = read_text(file);
+            if (text)
+                json_object_set_new(wf, "text", json_string(text));
+            free(text);
+        }
+        json_t *configs = json_array();
+        for (size_t i = 0; i < nc; i++)
+            if (rels[i])
+                json_array_append_new(configs, file_entry(status, rels[i]));
+        prov = json_pack("{s:O?, s:O?, s:o, s:o}", "commit", json_object_get(status, "head"),
+                         "branch", json_object_get(status, "branch"), "workflow", wf, "configs",
+                         configs);
+    }
+    free(error); /* not a repository: no provenance, not an error */
+    json_decref(status);
+    for (size_t i = 0; i < nc; i++)
+        free(rels[i]);
+    free(rels);
+    free(args);
+    free(wf_rel);
+    return prov;
 }
 
 /* Settings: the workspace's files and environment, then the caller's. */
@@ -1795,6 +1905,8 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
         run_definition(r); /* the workers get it with the run's context */
     r->executor_name = xasprintf("dapt.executor.local (%s, %d workers)",
                                  es.use_processes ? "processes" : "threads", es.workers);
+    if (opts->workspace)
+        r->provenance = provenance(opts->workspace, opts->file, r->config_files);
     if (opts->store && opts->workspace && store_open(&r->store, opts->workspace, error) < 0)
         goto fail;
     r->objects = objstore_new(r->artifact_root);

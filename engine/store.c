@@ -1309,6 +1309,38 @@ static int row_record(store *st, json_t **out, sqlite3_stmt *s, char **error)
     return 0;
 }
 
+int store_count_runs_by_blob(store *st, json_t **out, const char *blob, char **error)
+{
+    pthread_mutex_lock(&st->rmutex);
+    int ret = reap_dead(st, error);
+    sqlite3_stmt *s = NULL;
+    if (ret == 0 &&
+        sqlite3_prepare_v2(st->rdb,
+                           "SELECT state, COUNT(*) FROM runs"
+                           " WHERE json_extract(record, '$.provenance.workflow.blob') = ?1"
+                           " GROUP BY state ORDER BY state",
+                           -1, &s, NULL) != SQLITE_OK)
+        ret = query_error(st, error, "cannot count runs");
+    json_t *counts = json_object();
+    if (ret == 0) {
+        sqlite3_bind_text(s, 1, blob, -1, SQLITE_STATIC);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            json_object_set_new(counts, (const char *)sqlite3_column_text(s, 0),
+                                json_integer(sqlite3_column_int64(s, 1)));
+        if (rc != SQLITE_DONE)
+            ret = query_error(st, error, "cannot count runs");
+    }
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->rmutex);
+    if (ret < 0) {
+        json_decref(counts);
+        return -1;
+    }
+    *out = counts;
+    return 0;
+}
+
 int store_list_runs(store *st, json_t **out, const char *workflow, const char *state, int limit,
                     char **error)
 {

@@ -6,7 +6,7 @@ check_LTLIBRARIES += %reldir%/plugins/probe.la
 %canon_reldir%_plugins_probe_la_LDFLAGS = $(FIXTURE_PLUGIN_LDFLAGS)
 %canon_reldir%_plugins_probe_la_LIBADD = $(JANSSON_LIBS)
 
-engine_tests = %reldir%/unit/test-engine %reldir%/unit/test-callargs
+engine_tests = %reldir%/unit/test-engine %reldir%/unit/test-callargs %reldir%/unit/test-textdiff
 check_PROGRAMS += $(engine_tests)
 TESTS += $(engine_tests)
 %canon_reldir%_unit_test_engine_CPPFLAGS = $(UNIT_INCLUDES) \
@@ -14,5 +14,11 @@ TESTS += $(engine_tests)
 %canon_reldir%_unit_test_engine_LDADD = $(UNIT_LIBS)
 %canon_reldir%_unit_test_callargs_CPPFLAGS = $(UNIT_INCLUDES)
 %canon_reldir%_unit_test_callargs_LDADD = $(UNIT_LIBS)
+%canon_reldir%_unit_test_textdiff_CPPFLAGS = $(UNIT_INCLUDES)
+%canon_reldir%_unit_test_textdiff_LDADD = $(UNIT_LIBS)
 TESTS += tests/cli/run.sh
 EXTRA_DIST += tests/cli/run.sh
+
+# run provenance under git: dapt run, runs show --definition, runs diff
+TESTS += %reldir%/cli/provenance.sh
+EXTRA_DIST += %reldir%/cli/provenance.sh

@@ -69,6 +69,9 @@ contains "$TMP/out" "installed hello 1.0.0 (1 target) into $userdir" "reports na
 [ ! -e "$proj/hello.so" ] && ok "the source folder is left alone (built from a copy)" ||
     not_ok "the source folder is left alone (built from a copy)"
 [ -f "$XDG_CACHE_HOME/dapt/install/proj.log" ] && ok "build log kept" || not_ok "build log kept"
+expect_exit 0 "show a plugin installed from a folder" "$DAPT" plugins show hello
+contains "$TMP/out" "source:      $proj (a folder)" "its source is the folder"
+contains "$userdir/hello/.source.json" "\"installed_at\": \"" "the source file says when"
 
 expect_exit 0 "installing again replaces it" "$DAPT" plugins install "$proj/"
 contains "$TMP/out" "installed hello 1.0.0 (1 target)" "reinstall reported"
@@ -145,8 +148,22 @@ if command -v git >/dev/null 2>&1; then
     contains "$TMP/out" "installed hello 2.0.0 (1 target)" "branch main gives v2"
     expect_exit 0 "install from a file:// URL at a commit" "$DAPT" plugins install "file://$repo@$v1"
     contains "$TMP/out" "installed hello 1.0.0 (1 target)" "commit of v1 gives v1"
+    expect_exit 0 "show a plugin installed from git" "$DAPT" plugins show hello
+    contains "$TMP/out" "source:      file://$repo @ $v1 (ref $v1)" "source URL and commit shown"
+    expect_exit 0 "show --json a plugin installed from git" "$DAPT" plugins show hello --json
+    contains "$TMP/out" "\"url\": \"file://$repo\"" "--json: source url"
+    contains "$TMP/out" "\"commit\": \"$v1\"" "--json: source commit"
     expect_exit 0 "install from a file:// URL, default branch" "$DAPT" plugins install "file://$repo"
     contains "$TMP/out" "installed hello 2.0.0 (1 target)" "default branch gives v2"
+    v2=$(git -C "$repo" rev-parse HEAD)
+    "$DAPT" plugins show hello >"$TMP/out" 2>&1
+    contains "$TMP/out" "source:      file://$repo @ $v2" "source: the default branch's commit"
+    bare="$TMP/bare.git"
+    git clone -q --bare "$repo" "$bare" >/dev/null 2>&1
+    expect_exit 0 "install from a bare repository over file:// at a tag" "$DAPT" plugins install "file://$bare@v1"
+    contains "$TMP/out" "installed hello 1.0.0 (1 target)" "bare repository at v1 gives v1"
+    "$DAPT" plugins show hello >"$TMP/out" 2>&1
+    contains "$TMP/out" "source:      file://$bare @ $v1 (ref v1)" "source: the bare repository at v1"
     expect_exit 1 "an unknown ref" "$DAPT" plugins install "file://$repo@nope"
     contains "$TMP/err" "file://$repo has no branch, tag or commit \`nope\`" "unknown ref explained"
     expect_exit 1 "an empty ref" "$DAPT" plugins install "file://$repo@"

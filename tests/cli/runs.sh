@@ -88,9 +88,9 @@ contains "$TMP/err" 'dapt: no run `abc` in .dapt/dapt.db' "... likewise"
 # ------------------------------------------------------------------
 
 expect_exit 2 "runs without a subcommand" "$DAPT" runs
-contains "$TMP/err" "'runs' needs a subcommand: list, show or logs" "... says so"
+contains "$TMP/err" "'runs' needs a subcommand: list, show, logs or diff" "... says so"
 expect_exit 2 "an unknown subcommand" "$DAPT" runs frob
-contains "$TMP/err" "no subcommand 'frob' (list, show or logs)" "... is named"
+contains "$TMP/err" "no subcommand 'frob' (list, show, logs or diff)" "... is named"
 expect_exit 2 "an unknown state" "$DAPT" runs list --state done
 contains "$TMP/err" '--state: no state `done` (pending, running, finished, failed, cancelled, interrupted)' "... lists the states"
 expect_exit 2 "a --limit that is not a positive number" "$DAPT" runs list --limit 0

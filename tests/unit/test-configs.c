@@ -299,16 +299,27 @@ static void test_workspace_order(void **state)
                  "spec: {selector: {value: wf}, data: {hidden: 1}}\n");
     dapt_bundle *b;
     const dapt_workflow *wf = workflow(&b, "{group: g, team: t}");
-    json_t *out, *used;
+    json_t *out, *used, *files;
     dapt_diags d = {0};
-    assert_int_equal(configs_for_workflow(&out, &used, ws, wf, &d), 0);
+    assert_int_equal(configs_for_workflow(&out, &used, &files, ws, wf, &d), 0);
     assert_int_equal(d.count, 0);
     assert_json(out, "{\"c\": 3, \"shared\": \"B\", \"nested\": {\"x\": 1}, \"a\": 1, \"b\": 2}");
     assert_json(used, "[\"C\", \"A\", \"A2\", \"B\"]");
+    /* the file of each, in the same order */
+    assert_int_equal(json_array_size(files), 4);
+    const char *const suffixes[] = {"/configs/c.yaml", "/configs/a.yaml", "/configs/a.yaml",
+                                    "/configs/b.yml"};
+    for (size_t i = 0; i < 4; i++) {
+        const char *f = json_string_value(json_array_get(files, i));
+        assert_non_null(f);
+        assert_true(strlen(f) > strlen(suffixes[i]) &&
+                    strcmp(f + strlen(f) - strlen(suffixes[i]), suffixes[i]) == 0);
+    }
+    json_decref(files);
     json_decref(out);
     json_decref(used);
     /* `used` is optional */
-    assert_int_equal(configs_for_workflow(&out, NULL, ws, wf, &d), 0);
+    assert_int_equal(configs_for_workflow(&out, NULL, NULL, ws, wf, &d), 0);
     json_decref(out);
     dapt_diags_free(&d);
     dapt_bundle_free(b);
@@ -324,7 +335,7 @@ static void test_workspace_without_configs(void **state)
     const dapt_workflow *wf = workflow(&b, "{}");
     json_t *out, *used;
     dapt_diags d = {0};
-    assert_int_equal(configs_for_workflow(&out, &used, ws, wf, &d), 0);
+    assert_int_equal(configs_for_workflow(&out, &used, NULL, ws, wf, &d), 0);
     assert_int_equal(d.count, 0);
     assert_json(out, "{}");
     assert_json(used, "[]");
@@ -356,7 +367,7 @@ static void test_workspace_errors(void **state)
     const dapt_workflow *wf = workflow(&b, "{}");
     json_t *out, *used;
     dapt_diags d = {0};
-    assert_int_equal(configs_for_workflow(&out, &used, ws, wf, &d), -1);
+    assert_int_equal(configs_for_workflow(&out, &used, NULL, ws, wf, &d), -1);
     assert_json(out, "{\"good\": 1}");
     assert_json(used, "[\"good\"]");
     assert_int_equal(dapt_diags_count(&d, DAPT_SEV_ERROR), 3);
@@ -398,7 +409,7 @@ static void test_workspace_dot(void **state)
     const dapt_workflow *wf = workflow(&b, "{}");
     json_t *out;
     dapt_diags d = {0};
-    assert_int_equal(configs_for_workflow(&out, NULL, ".", wf, &d), -1);
+    assert_int_equal(configs_for_workflow(&out, NULL, NULL, ".", wf, &d), -1);
     assert_int_equal(chdir(cwd), 0);
     assert_string_equal(d.items[0].file, "configs/x.yaml");
     json_decref(out);
