@@ -405,6 +405,15 @@ static int init_layout(const char *dir, bool *appended)
             fprintf(stderr, "dapt: cannot create %s: %s\n", path, strerror(errno));
         else if (!had)
             printf("created %s/\n", init_folders[i]);
+        /* git keeps no empty folder: a clone of the workspace should
+         * still have the layout */
+        char *keep = xasprintf("%s/.gitkeep", path);
+        if (rc == 0 && !had && write_atomic(keep, "", 0, file_mode(), false) < 0 &&
+            errno != EEXIST) {
+            fprintf(stderr, "dapt: cannot write %s: %s\n", keep, strerror(errno));
+            rc = -1;
+        }
+        free(keep);
         free(path);
         if (rc < 0)
             return -1;

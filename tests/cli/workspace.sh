@@ -124,8 +124,12 @@ lacks "$TMP/err" "fallback" "no identity note when git has one"
 check "init leaves no temporary file" sh -c "! ls -a '$W' | grep -q tmp"
 gitequal "git sees the first commit" "Ann Smith <ann@example.com> dapt init" \
     -C "$W" log --format='%an <%ae> %s'
-gitequal "the commit holds dapt.yaml and .gitignore" ".gitignore
-dapt.yaml" -C "$W" ls-files
+gitequal "the commit holds dapt.yaml, .gitignore and the folders (.gitkeep)" ".gitignore
+configs/.gitkeep
+dapt.yaml
+triggers/.gitkeep
+user_modules/.gitkeep
+workflows/.gitkeep" -C "$W" ls-files
 gitequal "git sees a clean tree" "" -C "$W" status --porcelain
 ( cd "$W" && "$DAPT" run - --quiet ) >/dev/null 2>&1 <<EOF
 kind: workflow
@@ -167,7 +171,10 @@ lacks "$TMP/out" ".gitignore" ".gitignore already ignoring .dapt is left alone"
 same "$TMP/pre/.gitignore" "node_modules
 .dapt" "its .gitignore is unchanged"
 gitequal "the files there are in the first commit" ".gitignore
+configs/.gitkeep
 dapt.yaml
+triggers/.gitkeep
+user_modules/.gitkeep
 workflows/keep.txt" -C "$TMP/pre" ls-files
 
 # no identity: the fallback, and how to set one
@@ -187,7 +194,11 @@ matches "$TMP/out" "initialised a workspace in big/sub/ws (in the git repository
     "init adopts the repository around it"
 check "no repository is made in the subfolder" test ! -e "$TMP/big/sub/ws/.git"
 gitequal "the commit holds the subfolder's files, by their repository paths" "sub/ws/.gitignore
-sub/ws/dapt.yaml" -C "$TMP/big" show --format= --name-only HEAD
+sub/ws/configs/.gitkeep
+sub/ws/dapt.yaml
+sub/ws/triggers/.gitkeep
+sub/ws/user_modules/.gitkeep
+sub/ws/workflows/.gitkeep" -C "$TMP/big" show --format= --name-only HEAD
 gitequal "on top of the outer history" "$outer_head" -C "$TMP/big" rev-parse HEAD~1
 
 # init errors
