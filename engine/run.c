@@ -1781,6 +1781,30 @@ static char *read_text(const char *path)
     return strbuf_detach(&sb);
 }
 
+/* Whether `dir` or a folder above it holds a .git: when none does, no
+ * helper is started (a run outside git pays nothing for provenance). */
+static bool under_git(const char *dir)
+{
+    if (getenv("GIT_DIR") != NULL)
+        return true;
+    char *path = realpath(dir, NULL);
+    bool found = false;
+    while (path != NULL && !found) {
+        char *git = xasprintf("%s/.git", path);
+        found = access(git, F_OK) == 0;
+        free(git);
+        char *slash = strrchr(path, '/');
+        if (slash == NULL || slash == path)
+            break;
+        *slash = '\0';
+    }
+    if (!found && path != NULL) {
+        found = access("/.git", F_OK) == 0;
+    }
+    free(path);
+    return found;
+}
+
 /* One file's entry from `dapt-git status`: {path, blob, dirty}. */
 static json_t *file_entry(const json_t *status, const char *rel)
 {
@@ -1805,7 +1829,7 @@ static json_t *file_entry(const json_t *status, const char *rel)
  */
 static json_t *provenance(const char *workspace, const char *file, const json_t *config_files)
 {
-    char *wf_rel = file && *file ? relative_to(workspace, file) : NULL;
+    char *wf_rel = file && *file && under_git(workspace) ? relative_to(workspace, file) : NULL;
     if (wf_rel == NULL)
         return NULL;
     size_t nc = json_array_size(config_files);
