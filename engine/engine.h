@@ -468,6 +468,12 @@ void run_task_free(task *t);
  * tasks).  Any thread.  text need not be NUL-terminated. */
 void run_task_line(struct run *r, task *t, long item, dapt_stream stream, int level,
                    const char *text, size_t len);
+/* Raw output of a task read from a pipe: split into lines (a line cut by
+ * the read waits in `partial`, the caller's per pipe; one longer than
+ * max_line is handed over as it is).  One lock and one time for the
+ * whole read.  Any thread. */
+void run_task_text(struct run *r, task *t, long item, dapt_stream stream, int level,
+                   const char *data, size_t n, strbuf *partial, size_t max_line);
 /* An object store request from a stage (see host_sink.object).  Any
  * thread. */
 int run_object_request(struct run *r, json_t *request, json_t **reply, char **error);

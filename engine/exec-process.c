@@ -242,27 +242,11 @@ static void out_data(outpipe *op, const char *data, size_t n)
 {
     if (op->w->ex->closing)
         return; /* the run is over: nobody listens */
-    while (n > 0) {
-        const char *nl = memchr(data, '\n', n);
-        if (nl == NULL) {
-            strbuf_add(&op->partial, data, n);
-            if (op->partial.len >= LINE_MAX_BYTES) {
-                line_emit(op, op->partial.buf, op->partial.len);
-                op->partial.len = 0;
-            }
-            return;
-        }
-        size_t k = (size_t)(nl - data);
-        if (op->partial.len > 0) {
-            strbuf_add(&op->partial, data, k);
-            line_emit(op, op->partial.buf, op->partial.len);
-            op->partial.len = 0;
-        } else {
-            line_emit(op, data, k);
-        }
-        data += k + 1;
-        n -= k + 1;
-    }
+    worker *w = op->w;
+    task *t = w->task;
+    long item = t != NULL && t->ncalls == 1 ? t->calls[0].item : -1;
+    int level = op->stream == DAPT_STREAM_STDERR ? DAPT_LOG_WARNING : DAPT_LOG_INFO;
+    run_task_text(w->ex->run, t, item, op->stream, level, data, n, &op->partial, LINE_MAX_BYTES);
 }
 
 /* A line without its newline ends with its task (or its pipe). */

@@ -36,6 +36,9 @@ typedef struct slot {
     bool exited;
 } slot;
 
+/* A line longer than this is handed over in pieces. */
+#define CAPTURE_LINE_MAX (1024u * 1024u)
+
 /* stdout and stderr of the process, captured while the executor lives:
  * the read end of a pipe, drained by the loop when it is readable and by
  * a thread right after each call (so what a stage printed is its own when
@@ -271,26 +274,9 @@ static task *only_task(struct executor *ex)
  * keep a partial last line for later.  cap_mu held. */
 static void capture_lines(capture *c, const char *data, size_t n, task *t, long item)
 {
-    struct executor *ex = c->ex;
     int level = c->stream == DAPT_STREAM_STDERR ? DAPT_LOG_WARNING : DAPT_LOG_INFO;
-    while (n > 0) {
-        const char *nl = memchr(data, '\n', n);
-        if (nl == NULL) {
-            strbuf_add(&c->partial, data, n);
-            break;
-        }
-        size_t len = (size_t)(nl - data);
-        if (c->partial.len > 0) {
-            strbuf_add(&c->partial, data, len);
-            run_task_line(ex->cfg.run, t, item, c->stream, level, c->partial.buf,
-                          c->partial.len);
-            c->partial.len = 0;
-        } else {
-            run_task_line(ex->cfg.run, t, item, c->stream, level, data, len);
-        }
-        data = nl + 1;
-        n -= len + 1;
-    }
+    run_task_text(c->ex->cfg.run, t, item, c->stream, level, data, n, &c->partial,
+                  CAPTURE_LINE_MAX);
 }
 
 /* Read everything the pipe holds now.  `last`: a line without its newline

@@ -248,8 +248,8 @@ static void post_action(struct run *r, qkind kind, size_t stage, long item, int6
 }
 
 /* Append a line (lock held). */
-static void add_line(struct run *r, const char *stage, long item, dapt_stream stream, int level,
-                     const char *text, size_t len)
+static void add_line_at(struct run *r, int64_t ts, const char *stage, long item,
+                        dapt_stream stream, int level, const char *text, size_t len)
 {
     if (r->nlines == r->clines) {
         r->clines = r->clines ? r->clines * 2 : 256;
@@ -259,7 +259,7 @@ static void add_line(struct run *r, const char *stage, long item, dapt_stream st
     if (len > 0 && text[len - 1] == '\r')
         len--;
     dapt_log_line *l = &r->lines[r->nlines++];
-    l->ts_us = clock_now_us();
+    l->ts_us = ts;
     l->stage = stage;
     l->item = item;
     l->stream = stream;
@@ -272,6 +272,43 @@ static void add_line(struct run *r, const char *stage, long item, dapt_stream st
     if (r->nlines >= 4096)
         flush_lines(r);
     wake(r);
+}
+
+static void add_line(struct run *r, const char *stage, long item, dapt_stream stream, int level,
+                     const char *text, size_t len)
+{
+    add_line_at(r, clock_now_us(), stage, item, stream, level, text, len);
+}
+
+void run_task_text(struct run *r, task *t, long item, dapt_stream stream, int level,
+                   const char *data, size_t n, strbuf *partial, size_t max_line)
+{
+    pthread_mutex_lock(&r->lock);
+    /* one lock and one time for all the lines of a read */
+    int64_t now = clock_now_us();
+    const char *stage = t ? r->stages[t->stage].def.name : NULL;
+    while (n > 0) {
+        const char *nl = memchr(data, '\n', n);
+        if (nl == NULL) {
+            strbuf_add(partial, data, n);
+            if (partial->len >= max_line) {
+                add_line_at(r, now, stage, item, stream, level, partial->buf, partial->len);
+                partial->len = 0;
+            }
+            break;
+        }
+        size_t k = (size_t)(nl - data);
+        if (partial->len > 0) {
+            strbuf_add(partial, data, k);
+            add_line_at(r, now, stage, item, stream, level, partial->buf, partial->len);
+            partial->len = 0;
+        } else {
+            add_line_at(r, now, stage, item, stream, level, data, k);
+        }
+        data += k + 1;
+        n -= k + 1;
+    }
+    pthread_mutex_unlock(&r->lock);
 }
 
 static void engine_line(struct run *r, size_t stage, long item, int level, const char *fmt, ...)
