@@ -218,6 +218,10 @@ static void files_walk(data_files *f, const char *dir, const char *rel, int dept
     while ((de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
+        /* dapt's own record of where the plugin came from is not one of
+         * its files */
+        if (depth == 0 && strcmp(de->d_name, ".source.json") == 0)
+            continue;
         char *path = xasprintf("%s/%s", dir, de->d_name);
         char *sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
         struct stat est;

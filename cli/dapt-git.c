@@ -369,8 +369,12 @@ static int rev_blob(git_blob **blob, git_tree_entry **entry_out, git_repository 
     git_tree_entry *entry = commit_entry(commit, path);
     int rc = 0;
     if (entry == NULL)
-        rc = fail("%s is not in revision %s (%s): dapt history %s lists the commits that have it",
-                  shown, rev, short_id, shown);
+        rc = strncmp(rev, short_id, strlen(rev)) == 0
+                 ? fail("%s is not in revision %s: dapt history %s lists the commits that have it",
+                        shown, short_id, shown)
+                 : fail("%s is not in revision %s (%s): dapt history %s lists the commits that "
+                        "have it",
+                        shown, rev, short_id, shown);
     else if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
         rc = fail("%s is a folder in revision %s (%s): give a file", shown, rev, short_id);
     else if (git_blob_lookup(blob, repo, git_tree_entry_id(entry)) < 0)
