@@ -527,6 +527,19 @@ static int apply_validate(apply_file *f, const char *root, dapt_registry **reg, 
     if (strcmp(f->rel, "dapt.yaml") == 0) {
         json_t *settings = NULL;
         int rc = dapt_settings_load(&settings, root, diags);
+        if (rc == 0) {
+            /* what `dapt run` would refuse: the executor and its keys */
+            if (!*reg_tried) {
+                *reg_tried = true;
+                *reg = cmd_plugins_open();
+            }
+            char *error = NULL;
+            if (*reg != NULL && run_check_settings(settings, *reg, &error) < 0) {
+                dapt_diags_add(diags, f->arg, (dapt_pos){0, 0}, DAPT_SEV_ERROR, "%s", error);
+                rc = -1;
+            }
+            free(error);
+        }
         json_decref(settings);
         return rc;
     }

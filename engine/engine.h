@@ -477,6 +477,11 @@ void run_task_text(struct run *r, task *t, long item, dapt_stream stream, int le
 /* An object store request from a stage (see host_sink.object).  Any
  * thread. */
 int run_object_request(struct run *r, json_t *request, json_t **reply, char **error);
+/* Check settings as a run would before starting: the executor target and
+ * its keys (against the target's declared settings in `reg`), the
+ * default object store strategy.  0, or -1 with *error ("services.
+ * compute.executor.workres: ... did you mean `workers`?"). */
+int run_check_settings(const json_t *settings, const dapt_registry *reg, char **error);
 /* The run's context, for executors to hand to stages.  Its definition is
  * NULL until run_definition() built it (the process executor sends it to
  * the workers; thread mode builds it when a stage asks). */

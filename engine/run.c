@@ -1632,6 +1632,36 @@ static int read_exec_settings(exec_settings *es, const json_t *settings,
     return 0;
 }
 
+/* The object store strategy a run uses by default; 0 or -1 with *error. */
+static int check_strategy(const char *strategy, char **error)
+{
+    static const char *const strategies[] = {DAPT_OBJECT_FALLBACK, DAPT_OBJECT_CLUSTER_MEMORY,
+                                             DAPT_OBJECT_ARTIFACT};
+    for (size_t i = 0; i < 3; i++)
+        if (strcmp(strategy, strategies[i]) == 0)
+            return 0;
+    const char *near = suggest_closest(strategy, strategies, 3);
+    *error = xasprintf("services.compute.default_os_strategy: `%s` is not a strategy (fallback, "
+                       "cluster_memory or artifact)%s%s%s",
+                       strategy, near ? "; did you mean `" : "", near ? near : "",
+                       near ? "`?" : "");
+    return -1;
+}
+
+int run_check_settings(const json_t *settings, const dapt_registry *reg, char **error)
+{
+    exec_settings es;
+    if (read_exec_settings(&es, settings, reg, error) < 0)
+        return -1;
+    json_t *strategy = settings_get(settings, "services.compute.default_os_strategy");
+    if (strategy != NULL && !json_is_string(strategy)) {
+        *error = xstrdup("services.compute.default_os_strategy must be a string (fallback, "
+                         "cluster_memory or artifact)");
+        return -1;
+    }
+    return strategy ? check_strategy(json_string_value(strategy), error) : 0;
+}
+
 static void store_subscriber(const dapt_event *ev, void *data)
 {
     struct run *r = data;
@@ -1669,19 +1699,8 @@ static int setup_context(struct run *r, const dapt_workflow *wf, const dapt_run_
     const char *strategy =
         json_string_value(settings_get(settings, "services.compute.default_os_strategy"));
     r->info.default_strategy = xstrdup(strategy ? strategy : "fallback");
-    static const char *const strategies[] = {DAPT_OBJECT_FALLBACK, DAPT_OBJECT_CLUSTER_MEMORY,
-                                             DAPT_OBJECT_ARTIFACT};
-    bool known = false;
-    for (size_t i = 0; i < 3; i++)
-        known |= strcmp(r->info.default_strategy, strategies[i]) == 0;
-    if (!known) {
-        const char *near = suggest_closest(r->info.default_strategy, strategies, 3);
-        *error = xasprintf("services.compute.default_os_strategy: `%s` is not a strategy (fallback, "
-                           "cluster_memory or artifact)%s%s%s",
-                           r->info.default_strategy, near ? "; did you mean `" : "",
-                           near ? near : "", near ? "`?" : "");
+    if (check_strategy(r->info.default_strategy, error) < 0)
         return -1;
-    }
     if (opts->workspace) {
         char *abs = realpath(opts->workspace, NULL);
         r->info.workspace = abs ? abs : xstrdup(opts->workspace);

@@ -295,6 +295,14 @@ rm -f workflows/bad.yaml workflows/broken.yaml
 printf 'services: [\n' >dapt.yaml
 expect_exit 1 "apply settings that do not parse" "$DAPT" apply dapt.yaml
 contains "$TMP/err" "not applied: dapt.yaml does not validate" "apply checks dapt.yaml as settings"
+printf 'services: {compute: {executor: {workres: 2}}}\n' >dapt.yaml
+expect_exit 1 "apply settings dapt run would refuse" "$DAPT" apply dapt.yaml
+contains "$TMP/err" "services.compute.executor.workres: dapt.executor.local has no setting \`workres\`; did you mean \`workers\`?" \
+    "apply checks the executor's settings as dapt run does"
+printf 'services: {compute: {default_os_strategy: disk}}\n' >dapt.yaml
+expect_exit 1 "apply an unknown object store strategy" "$DAPT" apply dapt.yaml
+contains "$TMP/err" "\`disk\` is not a strategy" "apply names the strategy"
+equal "$(head_of "$W")" "$before" "HEAD is still unchanged after the settings"
 echo "# my settings" >dapt.yaml
 expect_exit 1 "apply a file outside the workspace" "$DAPT" apply "$TMP/afile"
 contains "$TMP/err" "is not a file of the workspace" "apply says why"
