@@ -10,9 +10,6 @@
 # (tests/plugins/probe.c, built by `make check`) for what the builtins
 # cannot show: the config a stage sees, log lines written across a sleep,
 # retries, a stage that ignores cancel.
-#
-# Cases marked known_bug report a failure as "# TODO" (a bug told to the
-# lead, not fixed yet); when they pass they print a plain "ok".
 . "$top_srcdir/tests/cli/lib.sh"
 ex="$top_srcdir/examples"
 MODE_VAR=DAPT__SERVICES__COMPUTE__EXECUTOR__USE_PROCESSES
@@ -116,12 +113,6 @@ before() {
     a=$(line_of "$1" "$2") b=$(line_of "$1" "$3")
     if [ "$a" -gt 0 ] && [ "$b" -gt 0 ] && [ "$a" -lt "$b" ]; then ok "$4"; else
         not_ok "$4 (lines $a and $b)"; sed 's/^/# /' "$1" | head -30; fi
-}
-# known_bug DESCRIPTION COMMAND...: as check, a failure marked TODO
-known_bug() {
-    d=$1; shift
-    if "$@"; then ok "$d"; else
-        tap_n=$((tap_n + 1)); echo "not ok $tap_n - $d # TODO known bug, told to the lead"; fi
 }
 now_ms() { date +%s%3N; }
 # wait_for FILE REGEX: until a line matches (up to 5 s); 1 if it never did

@@ -23,13 +23,8 @@ ws() {
 }
 mode() { if [ "$1" = threads ]; then export $MODE_VAR=false; else export $MODE_VAR=true; fi; }
 
-# fail DESCRIPTION: not_ok, or with $todo set, a failure known and told to
-# the lead (TAP TODO)
-todo=
-fail() {
-    if [ -n "$todo" ]; then tap_n=$((tap_n + 1)); echo "not ok $tap_n - $1 # TODO $todo"
-    else not_ok "$1"; fi
-}
+# fail DESCRIPTION: not_ok
+fail() { not_ok "$1"; }
 # jtrue DESCRIPTION FILE PYEXPR: the expression holds with d the JSON
 # document in FILE
 jtrue() {
@@ -217,7 +212,6 @@ for m in processes threads; do
         "len(d) == 35 and [l['seq'] for l in d] == list(range(1, 36)) and all(list(l) == ['seq', 'ts', 'stage', 'item', 'stream', 'level', 'text'] for l in d)"
     jtrue "[$m] ... with stage, item and stream" "$TMP/out" \
         "{(l['stage'], l['item'], l['stream'], l['text']) for l in d} >= {('talk', None, 'stdout', '1 bcdefghijk'), ('shout', 1, 'stdout', '02 cde')} and all(re.match(r'20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$', l['ts']) for l in d)"
-    todo=
     expect_exit 0 "[$m] runs logs --json --grep of nothing" "$DAPT" runs logs "$id" --json --grep nowhere
     jtrue "[$m] ... is []" "$TMP/out" "d == []"
     expect_exit 1 "[$m] runs logs --stage of no stage" "$DAPT" runs logs "$id" --stage nope
