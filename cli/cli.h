@@ -29,6 +29,11 @@ typedef struct cli_command {
 const cli_command *cli_find(const char *name);
 /* Print "usage: dapt USAGE" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The command line of a command taking `--json` and at most one argument
+ * (`what` names it in the usage message): CLI_OK with *json and *arg (NULL
+ * when none), or what cli_usage returned. */
+int cli_json_and_one(int argc, char **argv, const cli_command *cmd, bool *json,
+                     const char **arg, const char *what);
 /* Print every diagnostic to `out`, sorted, one per line. */
 void cli_print_diags(FILE *out, dapt_diags *diags);
 

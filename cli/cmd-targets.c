@@ -410,20 +410,11 @@ static void print_text(const dapt_target_info *const *v, size_t n)
 int cmd_targets(int argc, char **argv)
 {
     const cli_command *self = cli_find("targets");
-    bool json = false, options_done = false;
-    const char *pattern = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!options_done && strcmp(argv[i], "--") == 0)
-            options_done = true;
-        else if (!options_done && strcmp(argv[i], "--json") == 0)
-            json = true;
-        else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage(self, "unknown option '%s'", argv[i]);
-        else if (pattern != NULL)
-            return cli_usage(self, "one PATTERN at a time");
-        else
-            pattern = argv[i];
-    }
+    bool json;
+    const char *pattern;
+    int usage = cli_json_and_one(argc, argv, self, &json, &pattern, "PATTERN");
+    if (usage != CLI_OK)
+        return usage;
 
     dapt_registry *reg = cmd_plugins_open();
     if (reg == NULL)

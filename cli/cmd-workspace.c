@@ -888,20 +888,11 @@ static void history_print(const json_t *log)
 int cmd_workspace_history(int argc, char **argv)
 {
     const cli_command *self = cli_find("history");
-    const char *file = NULL;
-    bool json = false, options_done = false;
-    for (int i = 1; i < argc; i++) {
-        if (!options_done && strcmp(argv[i], "--") == 0)
-            options_done = true;
-        else if (!options_done && strcmp(argv[i], "--json") == 0)
-            json = true;
-        else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage(self, "unknown option '%s'", argv[i]);
-        else if (file != NULL)
-            return cli_usage(self, "one file at a time");
-        else
-            file = argv[i];
-    }
+    const char *file;
+    bool json;
+    int usage = cli_json_and_one(argc, argv, self, &json, &file, "file");
+    if (usage != CLI_OK)
+        return usage;
     if (file == NULL)
         return cli_usage(self, "no file");
 

@@ -307,6 +307,27 @@ const cli_command *cli_find(const char *name)
     return NULL;
 }
 
+int cli_json_and_one(int argc, char **argv, const cli_command *cmd, bool *json,
+                     const char **arg, const char *what)
+{
+    bool options_done = false;
+    *json = false;
+    *arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!options_done && strcmp(argv[i], "--") == 0)
+            options_done = true;
+        else if (!options_done && strcmp(argv[i], "--json") == 0)
+            *json = true;
+        else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
+            return cli_usage(cmd, "unknown option '%s'", argv[i]);
+        else if (*arg != NULL)
+            return cli_usage(cmd, "one %s at a time", what);
+        else
+            *arg = argv[i];
+    }
+    return CLI_OK;
+}
+
 int cli_usage(const cli_command *cmd, const char *fmt, ...)
 {
     if (fmt != NULL) {
