@@ -55,10 +55,37 @@ static void fields_free(char **items, size_t count)
     free(items);
 }
 
-/* "FIELD: OLD -> NEW" (either may be NULL: "(none)").  Takes ownership
- * of both. */
+static char *cut(char *s);
+
+/* Two long values that start alike: each from a little before where they
+ * first differ (after "..."), so the change shows once they are cut. */
+static void cut_pair(char **a, char **b)
+{
+    size_t same = 0;
+    while ((*a)[same] != '\0' && (*a)[same] == (*b)[same])
+        same++;
+    if (same < SHOWN_MAX - 10)
+        return;
+    size_t from = same - 10;
+    while (from > 0 && ((unsigned char)(*a)[from] & 0xC0) == 0x80)
+        from--; /* not inside a UTF-8 character */
+    char *na = xasprintf("...%s", *a + from), *nb = xasprintf("...%s", *b + from);
+    free(*a);
+    free(*b);
+    *a = na;
+    *b = nb;
+}
+
+/* "FIELD: OLD -> NEW" (either may be NULL: "(none)"), both cut to
+ * SHOWN_MAX characters.  Takes ownership of both. */
 static void fields_set(fieldlist *fl, const char *field, char *old, char *new)
 {
+    if (old && new)
+        cut_pair(&old, &new);
+    if (old)
+        old = cut(old);
+    if (new)
+        new = cut(new);
     fields_add(fl, "%s: %s -> %s", field, old ? old : "(none)", new ? new : "(none)");
     free(old);
     free(new);
@@ -98,7 +125,8 @@ static char *cut(char *s)
     return s;
 }
 
-/* A JSON value as compact JSON, cut; NULL for NULL (not given). */
+/* A JSON value as compact JSON (fields_set cuts it); NULL for NULL (not
+ * given). */
 static char *json_shown(const json_t *v)
 {
     if (v == NULL)
@@ -108,7 +136,7 @@ static char *json_shown(const json_t *v)
         return xstrdup("?");
     char *s = xstrdup(text);
     free(text);
-    return cut(s);
+    return s;
 }
 
 /* A name-like string field, in full; "" (not given) is NULL. */
