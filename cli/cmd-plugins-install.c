@@ -537,32 +537,6 @@ static const dapt_plugin_info *registry_entry(const dapt_registry *reg, const ch
     return found;
 }
 
-/* Write `text` to `path` atomically: a temporary file beside it, fsync,
- * rename.  0, or -1 with errno. */
-static int write_atomic(const char *path, const char *text)
-{
-    char *tmp = xasprintf("%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    int rc = fd < 0 ? -1 : 0;
-    if (rc == 0 &&
-        (fchmod(fd, 0644) < 0 || fs_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0))
-        rc = -1;
-    int saved = errno;
-    if (fd >= 0 && close(fd) < 0 && rc == 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc == 0 && rename(tmp, path) < 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc < 0 && fd >= 0)
-        unlink(tmp);
-    free(tmp);
-    errno = saved;
-    return rc;
-}
-
 /* Record where plugin `name` came from in its data folder's .source.json
  * (`origin` plus installed_at), for `dapt plugins show`.  A failure is
  * only a warning: the plugin is installed. */
@@ -578,7 +552,7 @@ static void record_source(const char *dir, const char *name, const json_t *origi
     json_object_set_new(rec, "installed_at", json_string(stamp));
     char *text = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     char *withnl = xasprintf("%s\n", text);
-    if (fs_mkdir_p(data, 0755) < 0 || write_atomic(file, withnl) < 0)
+    if (fs_mkdir_p(data, 0755) < 0 || fs_write_atomic(file, withnl, strlen(withnl), 0644, true) < 0)
         fprintf(stderr, "dapt: warning: cannot record the source of %s in %s: %s\n", name, file,
                 strerror(errno));
     free(withnl);

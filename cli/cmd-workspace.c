@@ -99,63 +99,6 @@ static char *read_all(const char *path, size_t *len)
     return strbuf_detach(&sb);
 }
 
-/* Sync a folder, so that a rename into it is durable. */
-static void sync_dir(const char *path)
-{
-    char *copy = xstrdup(path), *slash = strrchr(copy, '/');
-    const char *dir = slash == NULL ? "." : slash == copy ? "/" : (*slash = '\0', copy);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
-/*
- * Write `data` to `path` through a temporary file beside it (synced, then
- * moved into place), so that a crash leaves the old file or the new one,
- * never half of one.  `replace` false: an existing file is never
- * overwritten (EEXIST).  0, or -1 with errno.
- */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode, bool replace)
-{
-    char *tmp = xasprintf("%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return -1;
-    }
-    int rc = fchmod(fd, mode); /* mkstemp makes it 0600 */
-    if (rc == 0)
-        rc = fs_write_all(fd, data, len);
-    if (rc == 0)
-        rc = fsync(fd);
-    int saved = errno;
-    if (close(fd) < 0 && rc == 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc == 0 && replace) {
-        rc = rename(tmp, path);
-        saved = errno;
-    } else if (rc == 0) {
-        /* link() fails with EEXIST where rename() would overwrite. */
-        rc = link(tmp, path);
-        saved = errno;
-        if (rc < 0 && errno != EEXIST && access(path, F_OK) < 0) {
-            rc = rename(tmp, path); /* a file system without hard links */
-            saved = errno;
-        }
-    }
-    unlink(tmp);
-    free(tmp);
-    if (rc == 0)
-        sync_dir(path);
-    errno = saved;
-    return rc;
-}
-
 /* The mode a new file gets: 0666 less the umask. */
 static mode_t file_mode(void)
 {
@@ -347,7 +290,7 @@ static bool ignores_dapt(const char *text)
 static int init_file(const char *dir, const char *name, const char *text)
 {
     char *path = xasprintf("%s/%s", dir, name);
-    int rc = write_atomic(path, text, strlen(text), file_mode(), false);
+    int rc = fs_write_atomic(path, text, strlen(text), file_mode(), false);
     if (rc == 0)
         printf("created %s\n", name);
     else if (errno == EEXIST)
@@ -373,7 +316,7 @@ static int init_gitignore_file(const char *dir, bool *appended)
         rc = -1;
     } else if (!ignores_dapt(old)) {
         char *text = xasprintf("%s%s.dapt/\n", old, len > 0 && old[len - 1] != '\n' ? "\n" : "");
-        rc = write_atomic(path, text, strlen(text),
+        rc = fs_write_atomic(path, text, strlen(text),
                           stat(path, &sb) == 0 ? sb.st_mode & 07777 : file_mode(), true);
         *appended = rc == 0;
         if (rc == 0)
@@ -408,7 +351,7 @@ static int init_layout(const char *dir, bool *appended)
         /* git keeps no empty folder: a clone of the workspace should
          * still have the layout */
         char *keep = xasprintf("%s/.gitkeep", path);
-        if (rc == 0 && !had && write_atomic(keep, "", 0, file_mode(), false) < 0 &&
+        if (rc == 0 && !had && fs_write_atomic(keep, "", 0, file_mode(), false) < 0 &&
             errno != EEXIST) {
             fprintf(stderr, "dapt: cannot write %s: %s\n", keep, strerror(errno));
             rc = -1;
@@ -1088,7 +1031,7 @@ static char *save_orig(const char *path, const char *file)
     for (int n = 0; text != NULL && n < 1000; n++) {
         char *sfx = n == 0 ? xstrdup(".orig") : xasprintf(".orig.%d", n);
         char *orig = xasprintf("%s%s", path, sfx);
-        int rc = write_atomic(orig, text, len, mode, false);
+        int rc = fs_write_atomic(orig, text, len, mode, false);
         free(orig);
         if (rc == 0) {
             suffix = sfx;

@@ -240,6 +240,11 @@ int user_modules_merge(dapt_plugin_info *out, const dapt_plugin_info *scanned,
 int fs_mkdir_p(const char *path, mode_t mode);
 /* write() all of it, again after EINTR and short writes; 0 or -1/errno. */
 int fs_write_all(int fd, const void *data, size_t n);
+/* Write a file so that a crash leaves the old one or the new one, never
+ * half: a hidden temporary file beside it with `mode`, fsync, rename (or
+ * with `replace` false, link: an existing file is never overwritten and
+ * the call fails with EEXIST), then fsync of the folder.  0 or -1/errno. */
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool replace);
 
 /* libexec.c: the path of a helper program (dapt-git, dapt-worker):
  * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.

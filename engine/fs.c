@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,4 +54,59 @@ int fs_write_all(int fd, const void *data, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+/* fsync the folder holding `path`, so that a rename into it is durable. */
+static void sync_parent(const char *path)
+{
+    char *copy = xstrdup(path), *slash = strrchr(copy, '/');
+    const char *dir = slash == NULL ? "." : slash == copy ? "/" : (*slash = '\0', copy);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool replace)
+{
+    /* hidden, beside the file: on the same file system, and not listed
+     * by whoever reads the folder meanwhile */
+    const char *slash = strrchr(path, '/');
+    char *tmp = slash ? xasprintf("%.*s/.%s.tmp-XXXXXX", (int)(slash - path), path, slash + 1)
+                      : xasprintf(".%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    int rc = fchmod(fd, mode); /* mkstemp makes it 0600 */
+    if (rc == 0)
+        rc = fs_write_all(fd, data, len);
+    if (rc == 0)
+        rc = fsync(fd);
+    int saved = errno;
+    if (close(fd) < 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc == 0 && replace) {
+        rc = rename(tmp, path);
+        saved = errno;
+    } else if (rc == 0) {
+        /* link() fails with EEXIST where rename() would overwrite */
+        rc = link(tmp, path);
+        saved = errno;
+        if (rc < 0 && errno != EEXIST && access(path, F_OK) < 0) {
+            rc = rename(tmp, path); /* a file system without hard links */
+            saved = errno;
+        }
+    }
+    unlink(tmp);
+    free(tmp);
+    if (rc == 0)
+        sync_parent(path);
+    errno = saved;
+    return rc;
 }

@@ -222,61 +222,25 @@ static int no_artifacts(char **error)
     return -1;
 }
 
-static int dump_cb(const char *buffer, size_t size, void *data)
+/* Write `value` as JSON (and a newline) to DIR/NAME atomically.  0, or
+ * -1 with errno and *what (the file that failed, caller frees). */
+static int write_json(const char *dir, const char *name, const json_t *value, size_t flags,
+                      char **what)
 {
-    return fs_write_all(*(int *)data, buffer, size);
-}
-
-/* Write `value` as JSON (and a newline) to DIR/NAME through a temporary
- * file in DIR, synced before the rename.  0, or -1 with errno and *what
- * (the file that failed, caller frees). */
-static int write_atomic(const char *dir, const char *name, const json_t *value, size_t flags,
-                        char **what)
-{
-    char *tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
+    char *text = json_dumps(value, flags | JSON_ENCODE_ANY);
     char *dst = xasprintf("%s/%s", dir, name);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        *what = tmp;
-        free(dst);
-        return -1;
-    }
-    int rc = fchmod(fd, 0644); /* mkstemp's 0600 would hide it from the workspace's users */
-    if (rc == 0)
-        rc = json_dump_callback(value, dump_cb, &fd, flags | JSON_ENCODE_ANY);
-    if (rc == 0)
-        rc = fs_write_all(fd, "\n", 1);
-    if (rc == 0)
-        rc = fsync(fd);
-    int saved = errno;
-    if (close(fd) < 0 && rc == 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc == 0 && rename(tmp, dst) < 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc < 0) {
-        unlink(tmp);
+    strbuf sb = {0};
+    strbuf_puts(&sb, text ? text : "null");
+    strbuf_putc(&sb, '\n');
+    free(text);
+    /* 0644: mkstemp's 0600 would hide it from the workspace's users */
+    int rc = fs_write_atomic(dst, sb.buf, sb.len, 0644, true);
+    strbuf_free(&sb);
+    if (rc < 0)
         *what = dst;
-        free(tmp);
-        errno = saved ? saved : EIO;
-        return -1;
-    }
-    free(tmp);
-    free(dst);
-    return 0;
-}
-
-/* The renames are durable once the folder is synced too. */
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
+    else
+        free(dst);
+    return rc;
 }
 
 /* created_at of an artifact's existing metadata, or NULL. */
@@ -302,7 +266,7 @@ static int art_put(objstore *os, const objreq *r, char **error)
         rc = -1;
     }
     if (rc == 0)
-        rc = write_atomic(dir, OBJECT_FILE, r->value, JSON_COMPACT, &what);
+        rc = write_json(dir, OBJECT_FILE, r->value, JSON_COMPACT, &what);
     if (rc == 0) {
         char now[32];
         clock_iso(now, sizeof now, clock_now_us());
@@ -311,11 +275,9 @@ static int art_put(objstore *os, const objreq *r, char **error)
             json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", r->key, "namespace", r->ns, "value_type",
                       "json", "created_at", created ? created : now, "updated_at", now);
         free(created);
-        rc = write_atomic(dir, META_FILE, meta, JSON_INDENT(2), &what);
+        rc = write_json(dir, META_FILE, meta, JSON_INDENT(2), &what);
         json_decref(meta);
     }
-    if (rc == 0)
-        sync_dir(dir);
     pthread_mutex_unlock(&os->art_lock);
     if (rc < 0)
         *error = xasprintf("cannot write artifact `%s` in namespace `%s`: %s: %s", r->key, r->ns,
