@@ -31,6 +31,7 @@ typedef struct printer {
     dapt_run *run;
     json_t *record;
     int64_t *started; /* by stage index: when it started running */
+    const char *workflow; /* its name (borrowed) */
 } printer;
 
 /* ------------------------------------------------------------------ */
@@ -216,10 +217,7 @@ static void on_event(const dapt_event *ev, void *data)
                 char ts[16];
                 stamp(ts, sizeof ts, ev->ts_us);
                 fprintf(p->err, "%s run %s of %s started\n", ts, dapt_run_id(ev->run),
-                        json_string_value(json_object_get(
-                            p->record = dapt_run_record(ev->run), "workflow")));
-                json_decref(p->record);
-                p->record = NULL;
+                        p->workflow);
             }
         } else {
             clear_progress(p);
@@ -411,6 +409,7 @@ static int execute(run_args *a, const char *file, const dapt_workflow *wf,
         return CLI_FAILED;
     }
     p.name_width = longest_name(wf);
+    p.workflow = wf->name;
     p.started = xcalloc(wf->stage_count + 1, sizeof *p.started);
     uv_loop_t *loop = uv_default_loop();
     dapt_run_options opts = {
