@@ -395,6 +395,14 @@ static char *compact(const json_t *v)
     return s ? s : xstrdup("?");
 }
 
+/* Whether a stage record is a parameterized stage's (records made before
+ * stages had a `type` gave items to those only). */
+static bool stage_is_map(const json_t *s)
+{
+    const char *type = json_string_value(json_object_get(s, "type"));
+    return type ? strcmp(type, "parameterized") == 0 : json_is_object(json_object_get(s, "items"));
+}
+
 static void items_cell(char *buf, size_t size, const json_t *items)
 {
     if (!json_is_object(items)) {
@@ -423,7 +431,8 @@ static void print_stages(const json_t *stages)
         char started[40], took[40], items[80], attempts[24];
         format_time(started, sizeof started, json_object_get(s, "started_at"));
         format_span(took, sizeof took, s);
-        items_cell(items, sizeof items, json_object_get(s, "items"));
+        /* a simple stage's one call is not worth a column of 1/1 */
+        items_cell(items, sizeof items, stage_is_map(s) ? json_object_get(s, "items") : NULL);
         json_t *att = json_object_get(s, "attempts");
         if (json_is_integer(att) && json_integer_value(att) > 0)
             snprintf(attempts, sizeof attempts, "%lld", (long long)json_integer_value(att));
@@ -619,8 +628,8 @@ static int stage_width(const json_t *stages)
     {
         const char *name = json_string_value(json_object_get(s, "name"));
         size_t n = name ? text_width(name) : 0;
-        if (json_is_object(json_object_get(s, "items")))
-            n += 4;
+        if (stage_is_map(s))
+            n += 4; /* "#ITEM" */
         if (n > w)
             w = n;
     }

@@ -1256,9 +1256,13 @@ static json_t *stage_record(const rstage *s)
     json_object_set_new(st, "started_at", iso_or_null(s->started_us));
     json_object_set_new(st, "finished_at", iso_or_null(s->finished_us));
     json_object_set_new(st, "attempts", json_integer(s->attempt));
-    json_object_set_new(st, "items", s->def.type == DAPT_STAGE_PARAMETERIZED
-                                         ? items_json(&s->counts)
-                                         : json_null());
+    /* every stage has items (ARCHITECTURE.md 7): a simple stage is one
+     * call, counted once it ended */
+    dapt_items one = {.total = 1, .ok = s->state == DAPT_STATE_FINISHED,
+                      .failed = s->state == DAPT_STATE_FAILED};
+    json_object_set_new(st, "type", json_string(dapt_stage_type_name(s->def.type)));
+    json_object_set_new(st, "items",
+                        items_json(s->def.type == DAPT_STAGE_PARAMETERIZED ? &s->counts : &one));
     json_object_set_new(st, "error", s->error ? json_string(s->error) : json_null());
     return st;
 }

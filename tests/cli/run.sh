@@ -203,7 +203,7 @@ for m in processes threads; do
         "[$m] every stage finished once, inside the run" \
         'all(s["state"] == "finished" and s["attempts"] == 1 and s["error"] is None and d["started_at"] <= s["started_at"] <= s["finished_at"] <= d["finished_at"] for s in d["stages"])' \
         "[$m] items of a parameterized stage, null for the others" \
-        'd["stages"][1]["items"] == {"total": 100, "ok": 100, "failed": 0} and d["stages"][0]["items"] is None' \
+        'd["stages"][1]["items"] == {"total": 100, "ok": 100, "failed": 0} and d["stages"][0]["items"] == {"total": 1, "ok": 1, "failed": 0}' \
         "[$m] the executor" "d['executor'] == 'dapt.executor.local ($m, 2 workers)'"
     if runs_wired; then
         "$DAPT" runs show "$id" --json >"$TMP/show.json" 2>"$TMP/show.err"
