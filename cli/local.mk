@@ -12,8 +12,8 @@ dapt_SOURCES = \
 	%reldir%/cmd-run.c \
 	%reldir%/cmd-runs.c \
 	%reldir%/cmd-workspace.c
-dapt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(LIBUV_CFLAGS)
-dapt_LDADD = libdapt-core.la $(JANSSON_LIBS) $(LIBUV_LIBS)
+dapt_CPPFLAGS = $(TUI_INCLUDES)
+dapt_LDADD = $(TUI_LIBS)
 
 # dapt-git: all of dapt's git work (workspaces, `dapt plugins install`
 # clones), a program of its own so that libgit2 is not loaded by every

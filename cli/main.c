@@ -4,9 +4,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "tui.h"
 
 static int cmd_help(int argc, char **argv);
 
@@ -358,7 +361,13 @@ static void cli_print_help(FILE *out)
     fprintf(out,
             "dapt %s - a terminal workflow studio\n"
             "\n"
-            "usage: dapt [--version] [--help] COMMAND [ARGS]\n"
+            "usage: dapt [-C DIR] [--theme NAME] [--mouse] [-v LOGFILE]   the studio\n"
+            "       dapt [-C DIR] COMMAND [ARGS]                           the command line\n"
+            "       dapt --version | --help\n"
+            "\n"
+            "With no command, dapt opens the studio on the workspace (the current\n"
+            "folder, or DIR): browse plugins and targets, edit workflows with\n"
+            "completion and live validation, run them and watch their logs.\n"
             "\n"
             "Commands:\n",
             dapt_version());
@@ -384,13 +393,57 @@ static int cmd_help(int argc, char **argv)
     return CLI_OK;
 }
 
+/* The options before a command: -C DIR (as git and make: work there),
+ * and the studio's own.  Returns the index of the command word (argc when
+ * none: the studio), or -1 after printing a usage error. */
+static int main_options(int argc, char **argv, tui_options *studio)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *o = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(o, "-C") == 0 || strcmp(o, "--theme") == 0 || strcmp(o, "-v") == 0 ||
+            strcmp(o, "--debug-log") == 0 || strcmp(o, "--edit") == 0) {
+            if (next == NULL) {
+                fprintf(stderr, "dapt: %s needs a value; run 'dapt --help'\n", o);
+                return -1;
+            }
+            i++;
+            if (strcmp(o, "-C") == 0) {
+                if (chdir(next) < 0) {
+                    fprintf(stderr, "dapt: -C %s: %s\n", next, strerror(errno));
+                    return -1;
+                }
+            } else if (strcmp(o, "--theme") == 0) {
+                studio->theme = next;
+            } else if (strcmp(o, "--edit") == 0) {
+                studio->edit = next;
+            } else {
+                studio->debug_log = next;
+            }
+        } else if (strcmp(o, "--mouse") == 0) {
+            studio->mouse = true;
+        } else if (strcmp(o, "--version") == 0 || strcmp(o, "-V") == 0 ||
+                   strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            break; /* handled by main */
+        } else {
+            fprintf(stderr, "dapt: unknown option %s; run 'dapt --help'\n", o);
+            return -1;
+        }
+    }
+    return i;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        /* The studio arrives with its own issue; until then say what to do. */
-        cli_print_help(stderr);
+    tui_options studio = {0};
+    int first = main_options(argc, argv, &studio);
+    if (first < 0)
         return CLI_USAGE;
-    }
+    if (first >= argc)
+        return app_main(&studio);
+    argc -= first - 1;
+    argv += first - 1;
     const char *arg = argv[1];
     if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0) {
         printf("dapt %s\n", dapt_version());
