@@ -98,13 +98,18 @@ int action_remap(const json_t *keys, char **error)
         char *bad = NULL;
         if (a == ACTION_NONE) {
             if (rc == 0) {
-                const char *names[ACTION_COUNT];
+                /* Suggest among the names as they are written: "run.cancel", "quit". */
+                char *full[ACTION_COUNT];
                 for (int i = 0; i < ACTION_COUNT; i++)
-                    names[i] = action_rows[i].name;
-                const char *near = suggest_closest(spec, names, ACTION_COUNT);
+                    full[i] = strcmp(action_rows[i].scope, "global") == 0
+                                  ? xstrdup(action_rows[i].name)
+                                  : xasprintf("%s.%s", action_rows[i].scope, action_rows[i].name);
+                const char *near = suggest_closest(spec, (const char *const *)full, ACTION_COUNT);
                 *error = near ? xasprintf("keys: no action `%s` (did you mean `%s`?)", spec, near)
                               : xasprintf("keys: no action `%s` (press ? in the studio for the "
                                           "list)", spec);
+                for (int i = 0; i < ACTION_COUNT; i++)
+                    free(full[i]);
             }
             rc = -1;
         } else if (!json_is_string(v) || bind_keys(a, json_string_value(v), &bad) < 0) {

@@ -952,10 +952,16 @@ static void dispatch_mouse(tui_app *app)
     tui_view *top = app_top(app);
     if (top == NULL || top->cls->action == NULL)
         return;
-    if (ev.bstate & BUTTON4_PRESSED)
-        top->cls->action(top, ACTION_UP);
-    else if (ev.bstate & BUTTON5_PRESSED)
-        top->cls->action(top, ACTION_DOWN);
+    if (ev.bstate & BUTTON4_PRESSED) {
+        for (int i = 0; i < 3; i++)
+            top->cls->action(top, ACTION_UP);
+    } else if (ev.bstate & BUTTON5_PRESSED) {
+        for (int i = 0; i < 3; i++)
+            top->cls->action(top, ACTION_DOWN);
+    } else if ((ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) && top->cls->click &&
+               ev.y >= 2 && ev.y < app->rows - 1) {
+        top->cls->click(top, ev.y, ev.x);
+    }
 }
 
 static void dispatch(tui_app *app, tui_key key)

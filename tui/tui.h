@@ -101,6 +101,7 @@ bool key_is_text(tui_key key);
     /* targets and plugins */                                                                 \
     X(KIND, "kind", "targets", "K", "Filter by kind (stage, executor, all)")                  \
     X(COPY_WORKFLOW, "copy", "target", "e", "Open a bundled workflow as a copy to edit")      \
+    X(TARGET_FOCUS, "focus", "target", "Tab", "Switch between the text and the bundled workflows") \
     /* editor (navigation keys; typing goes to the text) */                                   \
     X(ED_SAVE, "save", "editor", "C-s", "Save (atomic)")                                      \
     X(ED_RUN, "run", "editor", "C-r", "Save and run this file")                               \
@@ -426,6 +427,10 @@ typedef struct tui_view_class {
      * (static).  NULL: the generic ones. */
     const tui_action *(*hints)(tui_view *view);
     void (*free)(tui_view *view);
+    /* A mouse click at screen cell (y, x) inside the body (mouse on):
+     * select what is there; a second click on the selection opens it.
+     * NULL: clicks do nothing here. */
+    int (*click)(tui_view *view, int y, int x);
 } tui_view_class;
 
 enum {
@@ -550,6 +555,12 @@ complete_catalog *complete_catalog_new(const dapt_registry *reg);
 void complete_catalog_add(complete_catalog *cat, const char *target, const char *detail,
                           const char *doc);
 void complete_catalog_free(complete_catalog *cat);
+/* Add a parameter to the target added last (offered as a key under that
+ * stage's `args:`); detail: "integer = 2", "string (required)". */
+void complete_catalog_add_param(complete_catalog *cat, const char *name, const char *detail,
+                                const char *doc);
+/* Targets in the catalog. */
+size_t complete_catalog_count(const complete_catalog *cat);
 
 typedef struct complete_item {
     char *text;    /* what accepting puts in place of [start, end) */
@@ -617,6 +628,9 @@ bool textbuf_delete(textbuf *tb);    /* false at the end */
  * after the new text. */
 void textbuf_replace(textbuf *tb, size_t line, size_t start, size_t end, const char *text,
                      size_t len);
+/* Replace the whole text (read as textbuf_new reads it): one undo step,
+ * the cursor at the top. */
+void textbuf_set_text(textbuf *tb, const char *text, size_t len);
 /* Edits between begin and end are one undo step (nestable). */
 void textbuf_group_begin(textbuf *tb);
 void textbuf_group_end(textbuf *tb);
@@ -763,6 +777,9 @@ tui_view *view_workflows_new(tui_app *app);
 tui_view *view_plugins_new(tui_app *app);
 /* plugin: only that plugin's targets (NULL: all). */
 tui_view *view_targets_new(tui_app *app, const char *plugin);
+/* A target's short signature, "(n: integer, by?: integer = 2) -> integer"
+ * (caller frees); view-target.c shows it too. */
+char *view_targets_signature(const dapt_target_info *target);
 tui_view *view_target_new(tui_app *app, const dapt_target_info *target);
 /* A file in the editor; text (not NULL) opens an unsaved buffer with that
  * text for `path` (a bundled workflow copied to start from). */

@@ -107,4 +107,25 @@ pid=$(tui_pid)
 kill -TERM "$pid"
 if tui_wait "[dapt exited 143]" 10; then ok "SIGTERM: exit 143"; else not_ok "SIGTERM"; tui_dump; fi
 
+# keys: and ui.theme from the user's config.yaml.
+tui_tmux kill-server 2>/dev/null
+mkdir -p "$XDG_CONFIG_HOME/dapt"
+printf 'ui:\n  theme: light\nkeys:\n  workflows.run: x F5\n' >"$XDG_CONFIG_HOME/dapt/config.yaml"
+tui_start
+tui_keys '?'
+tui_expect "keys: remapped from the config" " x F5 "
+tui_keys Escape ':'
+tui_type 'theme'
+tui_keys Enter
+tui_expect "ui.theme from the config" "theme: light"
+tui_keys q
+tui_wait "[dapt exited 0]" 10
+tui_tmux kill-server 2>/dev/null
+printf 'keys:\n  workflows.rnu: x\n' >"$XDG_CONFIG_HOME/dapt/config.yaml"
+tui_start
+tui_expect "keys: a bad entry is reported at start" "keys: no action \`workflows.rnu\`"
+tui_keys q
+tui_wait "[dapt exited 0]" 10
+rm -f "$XDG_CONFIG_HOME/dapt/config.yaml"
+
 done_testing

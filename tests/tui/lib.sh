@@ -76,7 +76,18 @@ EOS
 }
 
 tui_screen() { tui_tmux capture-pane -p -t studio; }
-tui_keys() { tui_tmux send-keys -t studio "$@"; }
+# Esc followed at once by a key is how terminals send Alt-key, so an Esc
+# is sent on its own, a moment before what follows (as a person types).
+tui_keys() {
+    for k in "$@"; do
+        if [ "$k" = Escape ]; then
+            tui_tmux send-keys -t studio Escape
+            sleep 0.05
+        else
+            tui_tmux send-keys -t studio "$k"
+        fi
+    done
+}
 tui_type() { tui_tmux send-keys -t studio -l "$1"; }
 tui_resize() { tui_tmux resize-window -t studio -x "$1" -y "$2"; }
 
