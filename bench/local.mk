@@ -34,6 +34,8 @@ bench:
 	$(MAKE) $(AM_MAKEFLAGS) bench-discovery
 	@echo
 	$(MAKE) $(AM_MAKEFLAGS) bench-engine
+	@echo
+	$(MAKE) $(AM_MAKEFLAGS) bench-studio-complete
 bench-validate: %reldir%/gen-workflow$(EXEEXT) %reldir%/bench-validate$(EXEEXT)
 	PYTHON3='$(PYTHON3)' $(SHELL) $(srcdir)/%reldir%/validate $(top_builddir)
 
@@ -68,3 +70,27 @@ CLEANFILES += %reldir%/bench-store$(EXEEXT)
 bench-store: %reldir%/bench-store$(EXEEXT)
 	%reldir%/bench-store $${LINES:-1000000} $${BATCH:-1000}
 .PHONY: bench-store
+
+# bench/studio-complete: the studio's completion per keystroke with 100,000
+# targets (issue 5, benchmark (b) inside the process), beside a strstr +
+# qsort anchor: first over names made in memory, then over the catalog the
+# studio builds from 2000 real plugins (bench/studio-plugin makes them in
+# bench/studio-plugins/, once; bench/studio drives the studio over the same
+# folder).  PLUGINS (x 50 targets) and MAX may be set:
+# make bench-studio-complete PLUGINS=4000
+EXTRA_PROGRAMS += %reldir%/studio-complete
+%canon_reldir%_studio_complete_SOURCES = %reldir%/studio-complete.c %reldir%/studio-names.h
+%canon_reldir%_studio_complete_LDADD = $(TUI_LIBS)
+%canon_reldir%_studio_complete_CPPFLAGS = $(TUI_INCLUDES)
+EXTRA_DIST += %reldir%/studio-plugin %reldir%/studio-plugin.c
+CLEANFILES += %reldir%/studio-complete$(EXEEXT)
+bench-studio-complete: %reldir%/studio-complete$(EXEEXT)
+	%reldir%/studio-complete -p $${PLUGINS:-2000} -k $${MAX:-50}
+	@echo
+	CC='$(CC)' $(SHELL) $(srcdir)/%reldir%/studio-plugin %reldir%/studio-plugins \
+	  $${PLUGINS:-2000} >/dev/null
+	%reldir%/studio-complete -r %reldir%/studio-plugins -k $${MAX:-50}
+clean-local: bench-studio-plugins-clean
+bench-studio-plugins-clean:
+	rm -rf %reldir%/studio-plugins
+.PHONY: bench-studio-complete bench-studio-plugins-clean

@@ -449,7 +449,6 @@ static void print_stages(const json_t *stages)
     table_print(&t);
 }
 
-static char *definition_text(const json_t *rec, char **error);
 
 static int runs_show(runs_args *a)
 {
@@ -462,7 +461,7 @@ static int runs_show(runs_args *a)
     if (rec == NULL)
         return CLI_FAILED;
     if (a->definition) {
-        char *error = NULL, *text = definition_text(rec, &error);
+        char *error = NULL, *text = workspace_run_definition(cli_workspace(), rec, &error);
         if (text == NULL) {
             fprintf(stderr, "dapt: run %s: %s\n", text_of(rec, "id"), error);
             free(error);
@@ -699,29 +698,6 @@ static int runs_logs(runs_args *a)
 
 /* ------------------------------------------------------------------ */
 
-/* The workflow exactly as run `rec` ran it: the text kept in its record
- * (it had changes not committed), else its blob from the workspace's git
- * repository.  Caller frees; NULL with *error. */
-static char *definition_text(const json_t *rec, char **error)
-{
-    json_t *wf = json_object_get(json_object_get(rec, "provenance"), "workflow");
-    const char *text = json_string_value(json_object_get(wf, "text"));
-    if (text)
-        return xstrdup(text);
-    const char *blob = json_string_value(json_object_get(wf, "blob"));
-    if (blob == NULL) {
-        *error = xstrdup("no definition was recorded (the workspace was not under git when it "
-                         "ran: see `dapt init`)");
-        return NULL;
-    }
-    const char *args[] = {"cat", "-C", cli_workspace(), blob, NULL};
-    char *out = NULL;
-    size_t len;
-    if (workspace_git_text(&out, &len, args, error) < 0)
-        return NULL;
-    return out;
-}
-
 /* A definition as a workflow to compare (a version with errors still
  * loads what it can).  Free with dapt_bundle_free. */
 static dapt_bundle *load_definition(const char *text, const char *name)
@@ -746,7 +722,9 @@ static int runs_diff(runs_args *a)
     store_close(st);
     char *error = NULL, *t1 = NULL, *t2 = NULL;
     int rc = CLI_FAILED;
-    if (r1 && r2 && (t1 = definition_text(r1, &error)) && (t2 = definition_text(r2, &error))) {
+    const char *ws = cli_workspace();
+    if (r1 && r2 && (t1 = workspace_run_definition(ws, r1, &error)) &&
+        (t2 = workspace_run_definition(ws, r2, &error))) {
         char l1[64], l2[64];
         snprintf(l1, sizeof l1, "run %s", text_of(r1, "id"));
         snprintf(l2, sizeof l2, "run %s", text_of(r2, "id"));

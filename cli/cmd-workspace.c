@@ -512,37 +512,6 @@ static int apply_validate(apply_file *f, const char *root, dapt_registry **reg, 
     return rc;
 }
 
-/* The part of the commit message for one file. */
-static char *apply_summary(const apply_file *f, const char *root)
-{
-    const dapt_workflow *wf = f->bundle ? dapt_bundle_workflow(f->bundle) : NULL;
-    if (wf == NULL)
-        return xasprintf("%s %s", f->is_new ? "add" : "update", f->rel);
-    if (f->is_new)
-        return xasprintf("add workflow %s (%zu stage%s)", wf->name, wf->stage_count,
-                         wf->stage_count == 1 ? "" : "s");
-    const char *args[] = {"show", "-C", root, "HEAD", f->rel, NULL};
-    char *text = NULL, *error = NULL;
-    size_t len = 0;
-    dapt_bundle *old = NULL;
-    if (git_text(&text, &len, args, &error) == 0) {
-        dapt_diags diags = {0};
-        char *name = xasprintf("%s@HEAD", f->rel);
-        dapt_load_buffer(&old, name, text, len, &diags);
-        dapt_diags_free(&diags);
-        free(name);
-    }
-    free(error); /* not at HEAD: every stage is new */
-    free(text);
-    stagediff d;
-    stagediff_compute(&d, old ? dapt_bundle_workflow(old) : NULL, wf);
-    char *summary = stagediff_summary(&d, wf->name);
-    stagediff_free(&d);
-    if (old)
-        dapt_bundle_free(old);
-    return summary;
-}
-
 /* Which files differ from HEAD, and which are new to git: one
  * `dapt-git status` for all.  0, or -1 after saying why. */
 static int apply_status(apply_file *files, size_t n, const char *root)
@@ -598,7 +567,7 @@ static int apply_commit(apply_file *files, size_t n, const char *root, const cha
         args[k++] = files[i].rel;
         changed++;
         if (message == NULL) {
-            char *part = apply_summary(&files[i], root);
+            char *part = workspace_change_summary(root, files[i].rel, files[i].bundle, files[i].is_new);
             strbuf_printf(&msg, "%s%s", msg.len ? "; " : "", part);
             free(part);
         }
@@ -703,10 +672,6 @@ int cmd_workspace_apply(int argc, char **argv)
 /* dapt history                                                        */
 /* ------------------------------------------------------------------ */
 
-/* Run states in the order a count lists them. */
-static const char *const history_states[] = {"finished",    "failed",  "cancelled",
-                                             "interrupted", "running", "pending"};
-
 /* The workspace's run store, or NULL when it has none (or it cannot be
  * opened: said, and the counts are then 0). */
 static store *history_store(const char *root)
@@ -734,32 +699,6 @@ static json_t *history_runs(store *st, const char *blob)
         runs = NULL;
     }
     return json_is_object(runs) ? runs : (json_decref(runs), json_object());
-}
-
-/* "3 finished, 1 failed", or "0".  Caller frees. */
-static char *runs_text(const json_t *runs)
-{
-    strbuf sb = {0};
-    for (size_t i = 0; i < sizeof history_states / sizeof history_states[0]; i++) {
-        json_int_t n = json_integer_value(json_object_get(runs, history_states[i]));
-        if (n > 0)
-            strbuf_printf(&sb, "%s%lld %s", sb.len ? ", " : "", (long long)n, history_states[i]);
-    }
-    /* States this list does not know yet, in the store's order. */
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)runs, key, v)
-    {
-        bool known = false;
-        for (size_t i = 0; i < sizeof history_states / sizeof history_states[0]; i++)
-            known = known || strcmp(key, history_states[i]) == 0;
-        if (!known && json_integer_value(v) > 0)
-            strbuf_printf(&sb, "%s%lld %s", sb.len ? ", " : "", (long long)json_integer_value(v),
-                          key);
-    }
-    if (sb.len == 0)
-        strbuf_puts(&sb, "0");
-    return strbuf_detach(&sb);
 }
 
 /* A commit date as "2026-11-25 10:37" (local time), from an ISO 8601
@@ -805,7 +744,7 @@ static void history_print(const json_t *log)
         char buf[64];
         date_text(buf, sizeof buf, json_object_get(e, "date"));
         dates[i] = xstrdup(buf);
-        runs[i] = runs_text(json_object_get(e, "runs"));
+        runs[i] = store_counts_text(json_object_get(e, "runs"));
         const char *author = jstr(e, "author");
         if (author && (int)strlen(author) > wa)
             wa = (int)strlen(author);

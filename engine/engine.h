@@ -132,10 +132,18 @@ int load_string(load_ctx *lc, const ynode *n, const char *what, char **out);
 bool load_valid_name(const char *name);
 /* metadata: name and annotations, for every kind */
 int load_metadata(load_ctx *lc, const ynode *doc, char **name, json_t **annotations);
+/* The names the loader accepts, for the studio's completion (static
+ * tables; NULL and 0 for an unknown `what`): "resource" (the keys of a
+ * document's top), "metadata" (its keys), "kind" (the kinds). */
+const char *const *resource_known(const char *what, size_t *count);
 
 /* workflow.c */
 dapt_workflow *workflow_load(load_ctx *lc, const ynode *doc, bool flat);
 void workflow_free(dapt_workflow *wf);
+/* As resource_known: "stage" (a stage's keys, also those `options` may
+ * hold), "type" (the stage types), "resources" (the named ones; any other
+ * key is a label), "spec", "flat" (the flat form's top). */
+const char *const *workflow_known(const char *what, size_t *count);
 
 /* config.c */
 dapt_config *config_load(load_ctx *lc, const ynode *doc);
@@ -616,6 +624,9 @@ int store_get_run(store *st, json_t **out, const char *id, char **error);
  * `blob` (their record's provenance), by state: {"finished": 3, ...}.
  * New reference; -1 with *error. */
 int store_count_runs_by_blob(store *st, json_t **out, const char *blob, char **error);
+/* Such counts as text: "3 finished, 1 failed" (the usual states first), or
+ * "0".  Caller frees. */
+char *store_counts_text(const json_t *counts);
 int store_get_lines(store *st, json_t **out, const char *run_id, const char *stage,
                     const char *grep, int64_t after, int limit, int64_t *last, char **error);
 /* (store.c) *last is rather the last line looked at, which is the last
@@ -660,6 +671,17 @@ int workspace_git(json_t **out, const char *const *args, char **error);
 /* The same, for the raw-text subcommands: *text (NUL-terminated, caller
  * frees) and *len. */
 int workspace_git_text(char **text, size_t *len, const char *const *args, char **error);
+/* The workflow exactly as a run ran it, from its record (`dapt runs show
+ * --definition`): the text kept in the record when the file had
+ * uncommitted changes, else its blob from the repository of `workspace`.
+ * Caller frees; NULL with *error. */
+char *workspace_run_definition(const char *workspace, const json_t *record, char **error);
+/* The commit message part for one file being applied: "add workflow etl
+ * (3 stages)", "workflow etl: add report, change fetch (target)" (against
+ * the file at HEAD in `root`), or "update REL" for a file that holds no
+ * workflow (bundle NULL or without one).  Caller frees. */
+char *workspace_change_summary(const char *root, const char *rel, const dapt_bundle *bundle,
+                               bool is_new);
 
 /* textdiff.c: a unified diff (3 lines of context) of two texts; "" when
  * they are equal.  Caller frees. */

@@ -217,6 +217,24 @@ const char *dapt_kind_name(dapt_kind kind)
 
 static const char *const envelope_keys[] = {"kind", "metadata", "spec", "version"};
 
+const char *const *resource_known(const char *what, size_t *count)
+{
+    if (strcmp(what, "resource") == 0) {
+        *count = sizeof envelope_keys / sizeof envelope_keys[0];
+        return envelope_keys;
+    }
+    if (strcmp(what, "metadata") == 0) {
+        *count = sizeof metadata_keys / sizeof metadata_keys[0];
+        return metadata_keys;
+    }
+    if (strcmp(what, "kind") == 0) {
+        *count = KIND_COUNT;
+        return kind_names;
+    }
+    *count = 0;
+    return NULL;
+}
+
 /* Decide a document's kind; -1 when it cannot be told (reported). */
 static int resource_kind(load_ctx *lc, const ynode *doc, dapt_kind *kind, bool *flat)
 {

@@ -1723,3 +1723,31 @@ int store_get_lines(store *st, json_t **out, const char *run_id, const char *sta
         *last = lq.last;
     return 0;
 }
+
+/* The states in the order people read them; others follow as stored. */
+static const char *const counts_states[] = {"finished",  "failed",      "cancelled",
+                                            "interrupted", "running", "pending"};
+
+char *store_counts_text(const json_t *counts)
+{
+    strbuf sb = {0};
+    size_t nstates = sizeof counts_states / sizeof counts_states[0];
+    for (size_t i = 0; i < nstates; i++) {
+        json_int_t n = json_integer_value(json_object_get(counts, counts_states[i]));
+        if (n > 0)
+            strbuf_printf(&sb, "%s%lld %s", sb.len ? ", " : "", (long long)n, counts_states[i]);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)counts, key, v) {
+        bool known = false;
+        for (size_t i = 0; i < nstates; i++)
+            known = known || strcmp(key, counts_states[i]) == 0;
+        if (!known && json_integer_value(v) > 0)
+            strbuf_printf(&sb, "%s%lld %s", sb.len ? ", " : "", (long long)json_integer_value(v),
+                          key);
+    }
+    if (sb.len == 0)
+        strbuf_puts(&sb, "0");
+    return strbuf_detach(&sb);
+}

@@ -629,6 +629,35 @@ static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf, const dapt_po
 static const char *const spec_keys[] = {"stages", "description"};
 static const char *const flat_keys[] = {"kind", "version", "name", "description", "stages"};
 
+/* The `resources` keys stage_load_resources reads by name (any other key
+ * is a label); here for the studio's completion. */
+static const char *const resource_keys[] = {"cpus", "gpus", "memory"};
+
+/* The tables above by name, for workflow_known. */
+static const struct {
+    const char *what;
+    const char *const *names;
+    size_t count;
+} known_tables[] = {
+    {"stage", stage_field_names, STAGE_FIELD_COUNT},
+    {"type", stage_type_names, STAGE_TYPE_COUNT},
+    {"resources", resource_keys, sizeof resource_keys / sizeof resource_keys[0]},
+    {"spec", spec_keys, sizeof spec_keys / sizeof spec_keys[0]},
+    {"flat", flat_keys, sizeof flat_keys / sizeof flat_keys[0]},
+};
+
+const char *const *workflow_known(const char *what, size_t *count)
+{
+    for (size_t i = 0; i < sizeof known_tables / sizeof known_tables[0]; i++) {
+        if (strcmp(known_tables[i].what, what) == 0) {
+            *count = known_tables[i].count;
+            return known_tables[i].names;
+        }
+    }
+    *count = 0;
+    return NULL;
+}
+
 dapt_workflow *workflow_load(load_ctx *lc, const ynode *doc, bool flat)
 {
     dapt_workflow *wf = xcalloc(1, sizeof *wf);

@@ -196,3 +196,54 @@ int workspace_git_text(char **text, size_t *len, const char *const *args, char *
     *text = hr.out.buf ? strbuf_detach(&hr.out) : xstrdup("");
     return 0;
 }
+
+char *workspace_run_definition(const char *workspace, const json_t *record, char **error)
+{
+    json_t *wf = json_object_get(json_object_get(record, "provenance"), "workflow");
+    const char *text = json_string_value(json_object_get(wf, "text"));
+    if (text)
+        return xstrdup(text);
+    const char *blob = json_string_value(json_object_get(wf, "blob"));
+    if (blob == NULL) {
+        *error = xstrdup("no definition was recorded (the workspace was not under git when it "
+                         "ran: see `dapt init`)");
+        return NULL;
+    }
+    const char *args[] = {"cat", "-C", workspace, blob, NULL};
+    char *out = NULL;
+    size_t len;
+    if (workspace_git_text(&out, &len, args, error) < 0)
+        return NULL;
+    return out;
+}
+
+char *workspace_change_summary(const char *root, const char *rel, const dapt_bundle *bundle,
+                               bool is_new)
+{
+    const dapt_workflow *wf = bundle ? dapt_bundle_workflow(bundle) : NULL;
+    if (wf == NULL)
+        return xasprintf("%s %s", is_new ? "add" : "update", rel);
+    if (is_new)
+        return xasprintf("add workflow %s (%zu stage%s)", wf->name, wf->stage_count,
+                         wf->stage_count == 1 ? "" : "s");
+    const char *args[] = {"show", "-C", root, "HEAD", rel, NULL};
+    char *text = NULL, *error = NULL;
+    size_t len = 0;
+    dapt_bundle *old = NULL;
+    if (workspace_git_text(&text, &len, args, &error) == 0) {
+        dapt_diags diags = {0};
+        char *name = xasprintf("%s@HEAD", rel);
+        dapt_load_buffer(&old, name, text, len, &diags);
+        dapt_diags_free(&diags);
+        free(name);
+    }
+    free(error); /* not at HEAD: every stage is new */
+    free(text);
+    stagediff d;
+    stagediff_compute(&d, old ? dapt_bundle_workflow(old) : NULL, wf);
+    char *summary = stagediff_summary(&d, wf->name);
+    stagediff_free(&d);
+    if (old)
+        dapt_bundle_free(old);
+    return summary;
+}

@@ -16,6 +16,7 @@ TESTS_ENVIRONMENT = \
 	DAPT_PLUGIN_PATH= DAPT_PLUGIN_INSECURE= \
 	DAPT_PLUGIN_SYSTEM_PATH='$(abs_top_builddir)/plugins/uninstalled' \
 	DAPT_INCLUDE_DIR='$(abs_top_srcdir)/include' \
+	DAPT_THEME_SYSTEM_PATH='$(abs_top_srcdir)/themes' \
 	CMOCKA_MESSAGE_OUTPUT=TAP;
 
 UNIT_INCLUDES = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
@@ -43,3 +44,8 @@ include %reldir%/worker.mk
 include %reldir%/store.mk
 include %reldir%/objects.mk
 include %reldir%/workspace.mk
+include %reldir%/tui.mk
+include %reldir%/run-view.mk
+include %reldir%/browse.mk
+include %reldir%/editor.mk
+include %reldir%/complete.mk

@@ -57,7 +57,7 @@ typedef struct prompt {
     size_t cursor; /* byte offset in text */
     app_prompt_fn done;
     app_complete_fn complete;
-    app_yes_fn yes;
+    app_yes_fn yes, no;
     void *data;
     char **choices; /* Tab completions on screen, NULL-terminated */
     size_t choice;  /* the one Tab put in (cycling) */
@@ -245,6 +245,19 @@ static tui_view *make_targets(tui_app *app)
     return view_targets_new(app, NULL);
 }
 
+tui_view *app_find_editor(tui_app *app, const char *path)
+{
+    struct app_private *p = app->priv;
+    char real[PATH_MAX];
+    const char *want = realpath(path, real) ? real : path;
+    for (size_t i = 0; i < p->depth; i++) {
+        tui_view *v = p->stack[i];
+        if (strcmp(v->cls->name, "editor") == 0 && strcmp(view_editor_path(v), want) == 0)
+            return v;
+    }
+    return NULL;
+}
+
 void app_edit(tui_app *app, const char *path)
 {
     struct app_private *p = app->priv;
@@ -355,6 +368,13 @@ void app_confirm(tui_app *app, const char *question, app_yes_fn yes, void *data)
     prompt_open(app, PROMPT_CONFIRM, question, NULL);
     app->priv->prompt.yes = yes;
     app->priv->prompt.data = data;
+}
+
+void app_confirm_ex(tui_app *app, const char *question, app_yes_fn yes, app_yes_fn no,
+                    void *data)
+{
+    app_confirm(app, question, yes, data);
+    app->priv->prompt.no = no;
 }
 
 void app_prompt(tui_app *app, const char *label, const char *initial, app_prompt_fn done,
@@ -556,11 +576,13 @@ static void prompt_key(tui_app *app, tui_key key)
 {
     prompt *pr = &app->priv->prompt;
     if (pr->kind == PROMPT_CONFIRM) {
-        app_yes_fn yes = pr->yes;
+        app_yes_fn yes = pr->yes, no = pr->no;
         void *data = pr->data;
         prompt_clear(app);
         if (key == 'y' || key == 'Y')
             yes(app, data);
+        else if (no)
+            no(app, data);
         else
             app_message(app, SLOT_DIM, "not done");
         return;
@@ -749,7 +771,7 @@ static void draw_crumbs(tui_app *app)
         const char *t = p->stack[i]->title ? p->stack[i]->title : p->stack[i]->cls->name;
         if (i > first)
             x += draw_printf(1, x, room - x, SLOT_CRUMBS, " %s ", draw_glyph(GLYPH_CRUMB));
-        x += draw_clamped(1, x, room - x, i + 1 == p->depth ? SLOT_TITLE : SLOT_CRUMBS, t,
+        x += draw_clamped(1, x, room - x, i + 1 == p->depth ? SLOT_CRUMBS_CURRENT : SLOT_CRUMBS, t,
                           strlen(t));
     }
     if (status)

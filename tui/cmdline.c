@@ -148,6 +148,41 @@ static int cmd_write(tui_app *app, const char *arg)
     return view_editor_save(ed);
 }
 
+static int cmd_history(tui_app *app, const char *arg)
+{
+    tui_view *ed = top_editor(app);
+    char *path = arg ? resolve(app, arg, true) : ed ? xstrdup(view_editor_path(ed)) : NULL;
+    if (path == NULL) {
+        app_message(app, SLOT_ERROR, arg ? "no file `%s`" : "usage: :history FILE (or in the editor)",
+                    arg);
+        return -1;
+    }
+    tui_view *v = view_history_new(app, path);
+    free(path);
+    if (v == NULL)
+        return -1;
+    app_push(app, v);
+    return 0;
+}
+
+static int cmd_apply(tui_app *app, const char *arg)
+{
+    tui_view *ed = top_editor(app);
+    char *path = arg ? resolve(app, arg, true) : ed ? xstrdup(view_editor_path(ed)) : NULL;
+    if (path == NULL) {
+        app_message(app, SLOT_ERROR, arg ? "no file `%s`" : "usage: :apply FILE (or in the editor)",
+                    arg);
+        return -1;
+    }
+    if (ed && arg == NULL && view_editor_modified(ed) && view_editor_save(ed) < 0) {
+        free(path);
+        return -1;
+    }
+    vcs_apply(app, path);
+    free(path);
+    return 0;
+}
+
 static int cmd_theme(tui_app *app, const char *arg)
 {
     if (arg == NULL) {
@@ -195,6 +230,8 @@ static const cmd_row cmd_rows[] = {
     {"edit", "e", ARG_FILE, true, cmd_edit, "edit a file (NAME: workflows/NAME.yaml)"},
     {"run", "r", ARG_WORKFLOW, false, cmd_run, "run a workflow (none: the open file)"},
     {"w", "write", ARG_NONE, false, cmd_write, "save the open file"},
+    {"history", "hi", ARG_FILE, false, cmd_history, "git history of a file (none: the open one)"},
+    {"apply", NULL, ARG_FILE, false, cmd_apply, "validate and commit a file (none: the open one)"},
     {"theme", NULL, ARG_THEME, false, cmd_theme, "switch the colour theme"},
     {"mouse", NULL, ARG_NONE, false, cmd_mouse, "toggle the mouse"},
     {"help", "h", ARG_NONE, false, cmd_help, "keys of this view"},

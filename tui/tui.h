@@ -135,7 +135,14 @@ bool key_is_text(tui_key key);
     X(RUN_DIFF, "diff", "run", "D", "Diff the workflow as it ran with the current file")      \
     X(RUN_EDIT, "edit", "run", "e", "Edit the workflow file")                                 \
     /* runs */                                                                                \
-    X(RUNS_REFRESH, "refresh", "runs", "C-r", "Reload the run history")
+    X(RUNS_REFRESH, "refresh", "runs", "C-r", "Reload the run history")                      \
+    X(RUNS_DEFINITION, "definition", "runs", "d", "Open the workflow as that run ran it")     \
+    X(RUNS_DIFF, "diff", "runs", "D", "Diff the workflow as it ran with the current file")    \
+    /* history (of a file, from the editor) */                                                \
+    X(HIST_RESTORE, "restore", "history", "r", "Restore this version into the editor")        \
+    X(HIST_VIEW, "view", "history", "v", "Show this version")                                 \
+    /* text (a version, a diff) */                                                            \
+    X(TEXT_SEARCH_NEXT, "search-next", "text", "n", "Next match of the filter")
 
 typedef enum tui_action {
     ACTION_NONE = -1,
@@ -172,6 +179,7 @@ const char *action_keys(tui_action a, char *buf, size_t size);
     X(HEADER, "header")                                                        \
     X(HEADER_ACCENT, "header_accent")                                          \
     X(CRUMBS, "crumbs")                                                        \
+    X(CRUMBS_CURRENT, "crumbs_current")                                        \
     X(FOOTER, "footer")                                                        \
     X(HINT_KEY, "hint_key")                                                    \
     X(TITLE, "title")                                                          \
@@ -357,6 +365,27 @@ int fuzzy_score(const char *pattern, const char *text, size_t *pos);
  * other bytes compare as they are); no NUL needed. */
 int fuzzy_score_prepared(const char *lpat, size_t m, const char *text, const char *ltext,
                          size_t n, size_t *pos);
+/* What a ranking of many texts keeps of each, to skip most of them
+ * cheaply: a bit per class of byte (a letter whatever its case, a digit,
+ * `_`, `.`...) for the bytes of the text, for those that start a word
+ * after a separator (or the text), for those that start one inside a word
+ * (camelCase, a digit after a letter); a bit per hash of each pair of
+ * adjacent bytes. */
+typedef struct fuzzy_sig {
+    uint64_t bytes;
+    uint64_t starts;
+    uint64_t humps;
+    uint64_t pairs;
+} fuzzy_sig;
+void fuzzy_sign(fuzzy_sig *sig, const char *text, size_t n);
+/* False when `text` cannot match `pattern` (it lacks one of its bytes). */
+static inline bool fuzzy_may_match(const fuzzy_sig *pattern, const fuzzy_sig *text)
+{
+    return (text->bytes & pattern->bytes) == pattern->bytes;
+}
+/* The most `lpat` (m bytes, lowercase) can score against a text of n bytes
+ * with that signature when it is not a prefix of it. */
+int fuzzy_bound(const char *lpat, size_t m, size_t n, const fuzzy_sig *sig);
 
 /* ================================================================== */
 /* widget-list.c: a scrolling, filterable list                         */
@@ -392,6 +421,9 @@ void list_select(tui_list *l, size_t row);
 /* Draw the visible rows in r (scrolling the selection into view);
  * "nothing here" (or `empty`) when empty. */
 void list_draw(tui_list *l, tui_rect r, list_draw_fn draw, void *data, const char *empty);
+/* A click on screen row y of a list drawn in r: 0 when no row is there,
+ * 1 when it selected a row, 2 when the row was selected already (open it). */
+int list_click(tui_list *l, tui_rect r, int y);
 
 /* ================================================================== */
 /* Views                                                               */
@@ -728,6 +760,9 @@ void app_message(tui_app *app, tui_slot slot, const char *fmt, ...)
 /* Ask yes/no in the footer; `yes` runs on y, nothing on anything else. */
 typedef void (*app_yes_fn)(tui_app *app, void *data);
 void app_confirm(tui_app *app, const char *question, app_yes_fn yes, void *data);
+/* The same, with `no` run on any other answer (Esc included). */
+void app_confirm_ex(tui_app *app, const char *question, app_yes_fn yes, app_yes_fn no,
+                    void *data);
 /* Do what a global action does (switch view, help, quit...): for `:`
  * commands and mouse clicks. */
 void app_do(tui_app *app, tui_action a);
@@ -769,8 +804,31 @@ void cmdline_free_list(char **list);
 char *cmdline_help_text(void);
 
 /* ================================================================== */
+/* vcs.c: the workspace's git from the studio (through dapt-git)       */
+/* ================================================================== */
+
+/* Validate the saved file `path` and commit it, after asking for the
+ * message (a summary of the stage changes is offered).  The outcome is
+ * shown in the footer; a file that does not validate is not committed. */
+void vcs_apply(tui_app *app, const char *path);
+/* The workflow exactly as run `id` ran it, in a text view; with `diff`,
+ * its diff against the workflow file as it is now (or the open editor's
+ * buffer). */
+void vcs_show_definition(tui_app *app, const char *id, bool diff);
+/* The text of the open editor of `path`, else of the file (caller frees;
+ * NULL when neither exists). */
+char *vcs_current_text(tui_app *app, const char *path);
+
+/* ================================================================== */
 /* The views (view-*.c): each returns a new view for app_push          */
 /* ================================================================== */
+
+/* Read-only text: a file version, a diff (`diff`: +/-/@@ lines coloured). */
+tui_view *view_text_new(tui_app *app, const char *title, const char *text, bool diff);
+/* The git history of a file: versions with their runs; Enter shows the
+ * diff of a version against the buffer, `r` restores it into the editor
+ * (unsaved), `v` shows it. */
+tui_view *view_history_new(tui_app *app, const char *path);
 
 tui_view *view_help_new(tui_app *app, const tui_view *of);
 tui_view *view_workflows_new(tui_app *app);
@@ -791,6 +849,13 @@ bool view_editor_modified(const tui_view *view);
  * why), save then run the file. */
 int view_editor_save(tui_view *view);
 int view_editor_run(tui_view *view);
+/* The buffer's text (caller frees). */
+char *view_editor_text(const tui_view *view);
+/* Replace the whole buffer (one undoable edit; the buffer is then
+ * modified unless the text is what was saved): restoring a version. */
+void view_editor_replace(tui_view *view, const char *text);
+/* The editor open on `path` (absolute), or NULL. */
+tui_view *app_find_editor(tui_app *app, const char *path);
 /* Takes its own reference on the model. */
 tui_view *view_run_new(tui_app *app, run_model *model);
 tui_view *view_runs_new(tui_app *app);

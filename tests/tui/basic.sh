@@ -17,7 +17,7 @@ tui_start
 tui_expect "header names the workspace" " dapt  ws "
 tui_expect "header names the executor" "exec:local/processes/2"
 tui_expect "header: no runs" "no runs in progress"
-tui_expect "footer hints" "? help  : command"
+tui_expect "footer: the view's key hints" "Enter open  r run  n new"
 tui_expect "starts on the workflows view" "workflows"
 
 # ? lists the keys of the current view and the global ones, from the table.
