@@ -36,6 +36,8 @@ bench:
 	$(MAKE) $(AM_MAKEFLAGS) bench-engine
 	@echo
 	$(MAKE) $(AM_MAKEFLAGS) bench-studio-complete
+	@echo
+	$(MAKE) $(AM_MAKEFLAGS) bench-studio
 bench-validate: %reldir%/gen-workflow$(EXEEXT) %reldir%/bench-validate$(EXEEXT)
 	PYTHON3='$(PYTHON3)' $(SHELL) $(srcdir)/%reldir%/validate $(top_builddir)
 
@@ -94,3 +96,15 @@ clean-local: bench-studio-plugins-clean
 bench-studio-plugins-clean:
 	rm -rf %reldir%/studio-plugins
 .PHONY: bench-studio-complete bench-studio-plugins-clean
+
+# bench/studio: the studio itself in tmux (issue 5): (a) key press to
+# effect while a stage streams 1,000,000 log lines, beside the idle studio;
+# (b) Tab to the completion popup with 100,000 targets (the plugins of
+# bench/studio-plugin); (c) the studio's peak memory after a
+# 1,000,000-line run.  PRESSES, COLS, ROWS, PLUGINS and KEEP=1 may be set:
+# make bench-studio PRESSES=500
+EXTRA_DIST += %reldir%/studio
+bench-studio: dapt$(EXEEXT) plugins-stage
+	py='$(PYTHON3)'; CC='$(CC)' $${py:-python3} $(srcdir)/%reldir%/studio \
+	  $(abs_top_builddir) $(abs_top_srcdir)
+.PHONY: bench-studio

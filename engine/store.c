@@ -50,6 +50,11 @@
  * writing (unless a flush or close asks), so that output trickling in
  * line by line still makes few transactions and few chunks. */
 #define WRITE_WINDOW_US 20000
+/* Log text queued and not yet taken by the writer, at most: a stage that
+ * writes faster than SQLite keeps up then waits for the writer (the bytes
+ * are in memory twice at most, queued and being written) instead of
+ * growing the queue without bound. */
+#define QUEUE_MAX_BYTES (4u << 20)
 /* The WAL is copied back into the database (a checkpoint) once it holds
  * this many pages, by a thread of its own: done by the writer, as SQLite
  * does by default, checkpoints would double the time a burst of output
@@ -204,6 +209,8 @@ struct store {
     pthread_mutex_t mutex; /* the queue, the tickets, the locks */
     pthread_cond_t more;
     pthread_cond_t written;
+    pthread_cond_t room; /* the writer took the queue */
+    size_t qbytes;       /* log text queued */
     qitem *head, *tail;
     uint64_t queued, done;
     bool closing;
@@ -244,7 +251,7 @@ static void qitem_free(qitem *q)
     free(q);
 }
 
-static void enqueue(store *st, qitem *q)
+static void enqueue(store *st, qitem *q, size_t bytes)
 {
     pthread_mutex_lock(&st->mutex);
     q->ticket = ++st->queued;
@@ -253,9 +260,17 @@ static void enqueue(store *st, qitem *q)
     else
         st->head = q;
     st->tail = q;
-    /* During its window the writer is not woken by every item. */
-    if (st->idle)
+    st->qbytes += bytes;
+    if (st->qbytes > QUEUE_MAX_BYTES) {
+        /* Too much waiting: no window, and wait until the writer takes it. */
+        st->hurry = true;
         pthread_cond_signal(&st->more);
+        while (st->qbytes > QUEUE_MAX_BYTES && !st->closing)
+            pthread_cond_wait(&st->room, &st->mutex);
+    } else if (st->idle) {
+        /* During its window the writer is not woken by every item. */
+        pthread_cond_signal(&st->more);
+    }
     pthread_mutex_unlock(&st->mutex);
 }
 
@@ -517,7 +532,7 @@ void store_put_run(store *st, const json_t *record)
     json_t *stages = json_object_get(record, "stages");
     for (size_t i = 0; i < json_array_size(stages); i++)
         store_put_stage(st, id, i, json_array_get(stages, i));
-    enqueue(st, q);
+    enqueue(st, q, 0);
 }
 
 void store_put_stage(store *st, const char *run_id, size_t index, const json_t *stage)
@@ -527,7 +542,7 @@ void store_put_stage(store *st, const char *run_id, size_t index, const json_t *
     qitem *q = xcalloc(1, sizeof *q);
     q->kind = Q_STAGE;
     stage_row(q->vals, run_id, index, stage);
-    enqueue(st, q);
+    enqueue(st, q, 0);
 }
 
 void store_put_lines(store *st, const char *run_id, const dapt_log_line *lines, size_t count)
@@ -572,7 +587,7 @@ void store_put_lines(store *st, const char *run_id, const dapt_log_line *lines, 
         at += l->len;
         q->buf[at++] = '\0';
     }
-    enqueue(st, q);
+    enqueue(st, q, size + count * sizeof *q->lines);
 }
 
 void store_flush(store *st)
@@ -942,6 +957,8 @@ static void *writer_main(void *arg)
         qitem *batch = st->head;
         uint64_t last = st->tail->ticket;
         st->head = st->tail = NULL;
+        st->qbytes = 0;
+        pthread_cond_broadcast(&st->room);
         pthread_mutex_unlock(&st->mutex);
 
         write_batch(st, batch);
@@ -1089,6 +1106,7 @@ static void store_free(store *st)
     pthread_mutex_destroy(&st->rmutex);
     pthread_cond_destroy(&st->more);
     pthread_cond_destroy(&st->written);
+    pthread_cond_destroy(&st->room);
     pthread_cond_destroy(&st->ckpt);
     free(st->werror);
     free(st->workspace);
@@ -1113,6 +1131,7 @@ int store_open(store **out, const char *workspace, char **error)
     pthread_cond_init(&st->more, &attr);
     pthread_condattr_destroy(&attr);
     pthread_cond_init(&st->written, NULL);
+    pthread_cond_init(&st->room, NULL);
     pthread_cond_init(&st->ckpt, NULL);
     st->workspace = xstrdup(workspace);
     /* "." is shown as the folder it is: .dapt/dapt.db */
@@ -1160,6 +1179,7 @@ void store_close(store *st)
     pthread_mutex_lock(&st->mutex);
     st->closing = true;
     pthread_cond_signal(&st->more);
+    pthread_cond_broadcast(&st->room);
     pthread_mutex_unlock(&st->mutex);
     pthread_join(st->thread, NULL); /* it drains the queue first */
     store_free(st);

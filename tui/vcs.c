@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,11 @@ void vcs_show_definition(tui_app *app, const char *id, bool diff)
     char *path = file == NULL ? NULL
                  : file[0] == '/' ? xstrdup(file)
                                   : xasprintf("%s/%s", app->workspace, file);
+    char *real = path ? realpath(path, NULL) : NULL; /* "./workflows/x.yaml" as the run said */
+    if (real) {
+        free(path);
+        path = real;
+    }
     if (!diff) {
         char *title = xasprintf("run %s: as it ran", rid ? rid : id);
         app_push(app, view_text_new(app, title, def, false));

@@ -367,14 +367,27 @@ static int64_t next_line(const run_view *v, int64_t seq)
     return seq + 1 < first ? first : seq + 1;
 }
 
-/* The bottom line of the pane. */
-static int64_t bottom_line(const run_view *v)
+/* The lowest bottom line that keeps the pane full (SEQ_END: everything
+ * fits). */
+static int64_t min_anchor(const run_view *v)
 {
-    if (v->follow) {
-        if (show_end(v))
-            return SEQ_END;
-        return last_line(v);
+    int64_t s = first_line(v);
+    if (s == 0)
+        return show_end(v) ? SEQ_END : 0;
+    for (int i = 1; i < v->log_h; i++) {
+        int64_t n = next_line(v, s);
+        if (n == 0)
+            break;
+        s = n;
+        if (s == SEQ_END)
+            break;
     }
+    return s;
+}
+
+/* The bottom line of the pane, as anchored (before the pane-full rule). */
+static int64_t anchored_line(const run_view *v)
+{
     if (v->anchor == SEQ_END)
         return show_end(v) ? SEQ_END : last_line(v);
     if (filtering(v)) {
@@ -384,9 +397,17 @@ static int64_t bottom_line(const run_view *v)
         return p + 1 > v->idx_lo && p < v->idx_n ? v->idx[p] : v->idx[v->idx_lo];
     }
     int64_t first = first_line(v);
-    if (v->anchor < first)
-        return first;
-    return v->anchor;
+    return v->anchor < first ? first : v->anchor;
+}
+
+/* The bottom line of the pane. */
+static int64_t bottom_line(const run_view *v)
+{
+    if (v->follow)
+        return show_end(v) ? SEQ_END : last_line(v);
+    int64_t b = anchored_line(v), floor = min_anchor(v);
+    /* paused above the first screenful: the pane still shows a full one */
+    return b < floor ? floor : b;
 }
 
 static void free_older(run_view *v)
@@ -882,19 +903,6 @@ static void pause_here(run_view *v)
     }
 }
 
-/* The lowest bottom line that keeps the pane full. */
-static int64_t min_anchor(run_view *v)
-{
-    int64_t s = first_line(v);
-    for (int i = 1; i < v->log_h && s > 0; i++) {
-        int64_t n = next_line(v, s);
-        if (n == 0 || n == SEQ_END)
-            break;
-        s = n;
-    }
-    return s;
-}
-
 static void scroll_up(run_view *v, int lines)
 {
     pause_here(v);
@@ -1010,7 +1018,7 @@ static void cancel_yes(tui_app *app, void *data)
 {
     run_view *v = data;
     run_model_cancel(v->m);
-    app_message(app, SLOT_MESSAGE, "cancelling run %s", v->m->id);
+    app_message(app, SLOT_MESSAGE, "run %s: asked to stop", v->m->id);
 }
 
 static void ask_cancel(run_view *v)
@@ -1201,6 +1209,11 @@ static int action(tui_view *view, tui_action a)
         return TUI_HANDLED;
     case ACTION_RUN_EDIT:
         edit(v);
+        return TUI_HANDLED;
+    case ACTION_RUN_DEFINITION:
+    case ACTION_RUN_DIFF:
+        if (v->m->id)
+            vcs_show_definition(v->base.app, v->m->id, a == ACTION_RUN_DIFF);
         return TUI_HANDLED;
     default:
         break;

@@ -257,6 +257,16 @@ static int action(tui_view *view, tui_action a)
         }
         return TUI_HANDLED;
     }
+    case ACTION_RUNS_DEFINITION:
+    case ACTION_RUNS_DIFF: {
+        long sel = list_selected(&v->list);
+        if (sel >= 0) {
+            char *id = xstrdup(v->rows[sel].id);
+            vcs_show_definition(v->base.app, id, a == ACTION_RUNS_DIFF);
+            free(id);
+        }
+        return TUI_HANDLED;
+    }
     default:
         break;
     }
@@ -286,7 +296,8 @@ static const char *status(tui_view *view)
 static const tui_action *hints(tui_view *view)
 {
     (void)view;
-    static const tui_action h[] = {ACTION_OPEN, ACTION_FILTER, ACTION_RUNS_REFRESH, ACTION_BACK,
+    static const tui_action h[] = {ACTION_OPEN, ACTION_RUNS_DEFINITION, ACTION_RUNS_DIFF,
+                                   ACTION_FILTER, ACTION_RUNS_REFRESH, ACTION_BACK,
                                    ACTION_NONE};
     return h;
 }
