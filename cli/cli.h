@@ -61,6 +61,11 @@ const char *cli_workspace(void);
 /* cmd-runs.c: `dapt runs list|show ID|logs ID`. */
 int cmd_runs(int argc, char **argv);
 
+/* cmd-triggers.c: `dapt triggers list|fire|enable|disable` and `dapt
+ * daemon`. */
+int cmd_triggers(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+
 /* cmd-targets.c */
 int cmd_targets(int argc, char **argv);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine.h"
 
 typedef struct catalog {
     bool enabled;       /* not --no-plugins */
@@ -39,6 +40,50 @@ static size_t check_targets(catalog *cat, const dapt_bundle *bundle, dapt_diags 
             return 1;
         errors += dapt_registry_check_workflow(cat->reg, r->u.workflow, r->file, diags);
     }
+    return errors;
+}
+
+/* The workspace a file belongs to: the folder above its triggers/ (or
+ * workflows/) folder, else the one commands work on. Caller frees. */
+static char *file_workspace(const char *path)
+{
+    char *copy = xstrdup(path);
+    char *slash = strrchr(copy, '/');
+    char *ws = NULL;
+    if (slash != NULL) {
+        *slash = '\0';
+        char *dir = strrchr(copy, '/');
+        const char *base = dir ? dir + 1 : copy;
+        if (strcmp(base, "triggers") == 0 || strcmp(base, "workflows") == 0)
+            ws = dir ? xstrndup(copy, (size_t)(dir - copy)) : xstrdup(".");
+    }
+    free(copy);
+    return ws ? ws : xstrdup(cli_workspace());
+}
+
+/* Check the trigger rules of a bundle against their workspace (the
+ * workflow they run exists, the zone is known) and, for a plugin action,
+ * the catalog. */
+static size_t check_triggers(catalog *cat, const dapt_bundle *bundle, const char *path,
+                             dapt_diags *diags)
+{
+    bool any = false, dotted = false;
+    for (size_t i = 0; bundle != NULL && i < bundle->count; i++) {
+        const dapt_resource *r = &bundle->items[i];
+        if (r->kind == DAPT_KIND_TRIGGER_RULE && r->u.trigger != NULL) {
+            any = true;
+            dotted |= strchr(r->u.trigger->action_target, '.') != NULL;
+        }
+    }
+    if (!any)
+        return 0;
+    if (dotted && cat->enabled && !cat->tried) {
+        cat->tried = true;
+        cat->reg = cmd_plugins_open();
+    }
+    char *ws = file_workspace(path);
+    size_t errors = triggers_check_bundle(bundle, ws, cat->enabled ? cat->reg : NULL, diags);
+    free(ws);
     return errors;
 }
 
@@ -76,7 +121,8 @@ int cmd_validate(int argc, char **argv)
             continue;
         dapt_bundle *bundle;
         int rc = dapt_load_file(&bundle, argv[i], &diags);
-        if (check_targets(&cat, bundle, &diags) > 0 || rc < 0)
+        if (check_targets(&cat, bundle, &diags) > 0 ||
+            check_triggers(&cat, bundle, argv[i], &diags) > 0 || rc < 0)
             failed++;
         dapt_bundle_free(bundle);
     }

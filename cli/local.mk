@@ -11,6 +11,7 @@ dapt_SOURCES = \
 	%reldir%/cmd-plugins-install.c \
 	%reldir%/cmd-run.c \
 	%reldir%/cmd-runs.c \
+	%reldir%/cmd-triggers.c \
 	%reldir%/cmd-workspace.c
 dapt_CPPFLAGS = $(TUI_INCLUDES)
 dapt_LDADD = $(TUI_LIBS)

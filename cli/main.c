@@ -175,6 +175,53 @@ static const cli_command cli_commands[] = {
                 "named) or an unknown stage, 2 on a usage error.\n",
     },
     {
+        .name = "triggers",
+        .run = cmd_triggers,
+        .usage = "triggers list [--json]\n"
+                 "       dapt triggers fire NAME\n"
+                 "       dapt triggers enable NAME | disable NAME",
+        .summary = "the workspace's trigger rules: list them, fire one now, turn them on or off",
+        .help = "Trigger rules are the `kind: trigger_rule` documents of triggers/*.yaml in\n"
+                "the workspace ($DAPT_WORKSPACE or the current folder): a schedule (5-field\n"
+                "cron expressions, UTC unless `timezone:` names a zone) or a condition on\n"
+                "the events of runs, and the action to take.  `dapt daemon` (or the studio,\n"
+                "while it is open) fires them.\n"
+                "\n"
+                "  list          every rule: type, enabled, next fire time (UTC, and how\n"
+                "                long until then), last fired, action; a rule with errors\n"
+                "                is listed `broken` with the first one\n"
+                "    --json      an array of {name, file, type, rule, action, parameters,\n"
+                "                workflow, timezone, catchup, enabled, next_fire,\n"
+                "                last_fired, last_run, last_error, fires, error}\n"
+                "  fire NAME     run the rule's action now, as if it were due, and wait for\n"
+                "                the run it starts (its exit status is that of `dapt run`)\n"
+                "  enable NAME   let the rule fire again\n"
+                "  disable NAME  keep the rule from firing (its slots pass unfired)\n"
+                "\n"
+                "Exit status: 0, 1 for an unknown rule or a failed fire, 2 on a usage error.\n",
+    },
+    {
+        .name = "daemon",
+        .run = cmd_daemon,
+        .usage = "daemon [--grace D]",
+        .summary = "fire the workspace's trigger rules, headless, until SIGTERM",
+        .help = "Runs in the foreground on the workspace ($DAPT_WORKSPACE or the current\n"
+                "folder), firing its trigger rules: schedules on their cron slots,\n"
+                "conditions on the events of every run of the workspace (also those of\n"
+                "`dapt run` and the studio).  Its log goes to stderr.  Only one process\n"
+                "fires a workspace's rules (a lock in .dapt/): a second daemon, or the\n"
+                "studio, waits and takes over when the first one stops.\n"
+                "\n"
+                "  --grace D   on SIGTERM, how long running runs may go on before they are\n"
+                "              cancelled (default 30s)\n"
+                "\n"
+                "SIGTERM or Ctrl-C drains: no more fires, running runs finish within the\n"
+                "grace period, then are cancelled; a second one cancels them at once.\n"
+                "SIGHUP loads the rules again.\n"
+                "\n"
+                "Exit status: 0 once drained, 1 when the run store cannot be opened.\n",
+    },
+    {
         .name = "targets",
         .run = cmd_targets,
         .usage = "targets [PATTERN] [--json]",
@@ -361,7 +408,8 @@ static void cli_print_help(FILE *out)
     fprintf(out,
             "dapt %s - a terminal workflow studio\n"
             "\n"
-            "usage: dapt [-C DIR] [--theme NAME] [--mouse] [-v LOGFILE]   the studio\n"
+            "usage: dapt [-C DIR] [--theme NAME] [--mouse] [-v LOGFILE] [--edit FILE]\n"
+            "                                                            the studio\n"
             "       dapt [-C DIR] COMMAND [ARGS]                           the command line\n"
             "       dapt --version | --help\n"
             "\n"
@@ -414,6 +462,9 @@ static int main_options(int argc, char **argv, tui_options *studio)
                     fprintf(stderr, "dapt: -C %s: %s\n", next, strerror(errno));
                     return -1;
                 }
+                /* the folder asked for on the command line is the
+                 * workspace, whatever the environment says */
+                unsetenv("DAPT_WORKSPACE");
             } else if (strcmp(o, "--theme") == 0) {
                 studio->theme = next;
             } else if (strcmp(o, "--edit") == 0) {

@@ -153,6 +153,82 @@ void config_free(dapt_config *cfg);
 dapt_trigger *trigger_load(load_ctx *lc, const ynode *doc);
 void trigger_free(dapt_trigger *tr);
 
+/* tzone.c: a time zone from the tz database (TZif files in $TZDIR or
+ * /usr/share/zoneinfo), read once; offsets for any instant, past the last
+ * transition too (the file's POSIX TZ footer rule). */
+typedef struct tzone tzone;
+/* name: "UTC", "Europe/Berlin", ...  0, or -1 with *error (caller frees)
+ * saying the zone is unknown and where it was looked for. */
+int tzone_load(tzone **out, const char *name, char **error);
+void tzone_free(tzone *tz);
+const char *tzone_name(const tzone *tz); /* borrowed */
+/* Seconds east of UTC at Unix time t. */
+long tzone_offset(const tzone *tz, int64_t t);
+/* tzone_load from the directory `dir` instead of $TZDIR or the system's.
+ * "UTC" and "Etc/UTC" (also "GMT", "Etc/GMT") are built in and never
+ * read from a file, so they work without tzdata. */
+int tzone_load_dir(tzone **out, const char *dir, const char *name, char **error);
+/* A zone from a POSIX TZ string alone ("CET-1CEST,M3.5.0,M10.5.0/3",
+ * "<+0330>-3:30", with Mm.w.d, Jn or n dates); its name is the string. */
+int tzone_posix(tzone **out, const char *rule, char **error);
+/* The offset at t, and the span of instants around t that share it:
+ * [*start, *end) (either may be NULL), where start is the last instant
+ * <= t at which the offset changed and end the first > t at which it
+ * changes; INT64_MIN / INT64_MAX when there is none. */
+long tzone_span(const tzone *tz, int64_t t, int64_t *start, int64_t *end);
+/* The proleptic Gregorian calendar: days since 1970-01-01 of y-m-d
+ * (m 1..12, d 1..31), and back. */
+int64_t tzone_days(int64_t y, int m, int d);
+void tzone_civil(int64_t days, int64_t *y, int *m, int *d);
+
+/* cron.c: 5-field cron expressions: minute hour day-of-month month
+ * day-of-week; each field a comma list of *, N, N-M, with /STEP; month and
+ * weekday names (jan..dec, sun..sat, any case); weekday 7 is sunday.
+ * N/STEP means N-MAX/STEP.  Semantics (Vixie cron's, made exact):
+ * - a slot is a whole minute (second 0) of the wall clock;
+ * - when both day-of-month and day-of-week are restricted (neither is `*`),
+ *   a day matches when EITHER matches; else both must;
+ * - in a zone with DST, a wall-clock time the clock skips (spring forward)
+ *   does not fire when the hour field is `*`; otherwise the job fires once
+ *   at the first instant after the gap (a daily 02:30 job still runs on the
+ *   day 02:00-03:00 does not exist).  A wall-clock time that occurs twice
+ *   (fall back) fires at both instants when the hour field is `*`, else
+ *   only at the first. */
+typedef struct cron_expr {
+    uint64_t minute; /* bit n: minute n */
+    uint32_t hour;
+    uint32_t dom;    /* bits 1..31 */
+    uint16_t month;  /* bits 1..12 */
+    uint8_t dow;     /* bits 0..6, sunday 0 */
+    bool dom_any, dow_any; /* field was `*` (or `*` with step 1) */
+    bool hour_any;
+} cron_expr;
+/* 0, or -1 with *error (caller frees): which field, what is wrong.  The
+ * message is whole: "cron expression `61 * * * *`: minute `61` is out of
+ * range 0-59". */
+int cron_parse(cron_expr *out, const char *text, char **error);
+/* The first slot strictly after Unix time `after` (seconds), evaluated on
+ * the wall clock of tz (NULL: UTC); INT64_MAX when none in the next 8 years
+ * (e.g. "0 0 30 2 *"). */
+int64_t cron_next(const cron_expr *c, int64_t after, const tzone *tz);
+/* The last slot at or before `at`, or INT64_MIN when none in the 8 years before. */
+int64_t cron_prev(const cron_expr *c, int64_t at, const tzone *tz);
+
+/* rule.c: Flowdapt's condition rules (catalog 1.7): a mapping with one
+ * operator whose value is its argument list (a lone value is a list of
+ * one); an argument that is a mapping is evaluated, anything else is
+ * taken as is.  eq ne gt lt ge le (two arguments), and or (any number;
+ * empty and is true, empty or false), not (one), bool (truthiness), var
+ * (a dotted path into the event; a missing key, a non-object on the way,
+ * or an index out of range is null). */
+/* Evaluate `rule` against `event`: 0 with *out (new reference), or -1
+ * with *error (caller frees) naming the operator or argument at fault. */
+int rule_eval(const json_t *rule, const json_t *event, json_t **out, char **error);
+/* Python's truthiness: null, false, 0, 0.0, "", [] and {} are false. */
+bool rule_truthy(const json_t *v);
+/* Evaluate and test: 1 true, 0 false, -1 with *error. */
+int rule_match(const json_t *rule, const json_t *event, char **error);
+
 
 /* plugin.c: one plugin file and its descriptor.  Shared by the scanner
  * child (discovery) and the workers (running stages). */
@@ -634,6 +710,168 @@ int store_get_lines(store *st, json_t **out, const char *run_id, const char *sta
  * limit.  A record's time (clock_iso text, or a number of microseconds)
  * in microseconds: 0, or -1 when v is not a time. */
 int store_parse_time(const json_t *v, int64_t *us);
+/* For the store's other files (store-trigger.c): the query connection,
+ * held under the query lock until store_query_end. */
+struct sqlite3 *store_query_begin(store *st);
+void store_query_end(store *st);
+const char *store_path(const store *st); /* .dapt/dapt.db, as messages show it */
+/* Mark runs whose process died as interrupted (store_open does it too):
+ * their events then appear.  0, or -1 with *error. */
+int store_reap(store *st, char **error);
+
+/* store-trigger.c: what trigger rules need of the run store.  Events are
+ * every state change of a run or a stage, numbered (seq) in the order
+ * they were stored, by whichever process stored them.  All 0, or -1 with
+ * *error (caller frees), unless said otherwise. */
+/* The number of the last event (0: none yet). */
+int store_events_last(store *st, int64_t *seq, char **error);
+/* Events after `after` (at most `limit`), as Flowdapt's envelopes
+ * {id, time, channel, source, type, data} (data: the run's fields, and
+ * "stage" for a stage's event; the result only when its JSON is at most
+ * result_cap bytes, else null with "result_omitted": true).  Also {seq,
+ * depth} per event: depth is the trigger depth of its run (0: a run no
+ * trigger started).  *out: new array. */
+int store_events_after(store *st, int64_t after, int limit, size_t result_cap, json_t **out,
+                       char **error);
+/* The events-seen mark shared by every process: *seen (-1: never set). */
+int store_events_seen(store *st, int64_t *seen, char **error);
+/* Move the mark from `from` to `to`: 1 when this call moved it, 0 when
+ * another process did first (it handles those events), -1 error. */
+int store_events_claim(store *st, int64_t from, int64_t to, char **error);
+/* Every rule's state: {NAME: {enabled, last_slot, last_fired, last_run,
+ * last_error, fires}} (times in Unix seconds or null).  New object. */
+int store_trigger_states(store *st, json_t **out, char **error);
+/* Make a rule's state row when it has none, with last_slot `slot` (the
+ * slots before it are not due).  */
+int store_trigger_init(store *st, const char *name, int64_t slot, char **error);
+/* Claim cron slot `slot` of a rule: 1 when this call moved last_slot up
+ * to it (fire it), 0 when it was claimed already, -1 error. */
+int store_trigger_claim_slot(store *st, const char *name, int64_t slot, char **error);
+int store_trigger_set_enabled(store *st, const char *name, bool enabled, char **error);
+/* Record a fire at Unix time `now` (seconds; run_id and error_text may be
+ * NULL; slot/event_seq 0: none). */
+int store_trigger_fired(store *st, const char *name, int64_t now, int64_t slot,
+                        int64_t event_seq, const char *run_id, int depth, const char *error_text,
+                        char **error);
+/* A rule's latest fires, newest first: [{time, slot, run_id, depth, error,
+ * state (of its run), workflow}].  New array. */
+int store_trigger_fires(store *st, const char *name, int limit, json_t **out, char **error);
+
+/* ================================================================== */
+/* Trigger rules at work (issue 7)                                     */
+/* ================================================================== */
+
+/* Limits, stated in the docs. */
+#define TRIGGER_MAX_DEPTH 8         /* runs deep a chain of triggered runs may go */
+#define TRIGGER_RESULT_CAP 16384    /* bytes of a run's result JSON an event carries */
+#define TRIGGER_LATE_S 60           /* a slot fired later than this was missed */
+
+/* triggers.c: the trigger rules of a workspace (triggers/ *.yaml), loaded,
+ * checked against the workspace, with their cron expressions and zones
+ * ready; what `dapt triggers list` shows; the actions.  Owned by the
+ * caller; not thread-safe. */
+typedef struct trigger_rule {
+    char *name;
+    char *file;              /* as found: WORKSPACE/triggers/x.yaml */
+    const dapt_trigger *tr;  /* in the set's bundles */
+    cron_expr *crons;        /* schedule rules */
+    size_t ncrons;
+    tzone *tz;               /* NULL: UTC */
+    char *error;             /* why the rule cannot fire (load errors), or NULL */
+} trigger_rule;
+
+typedef struct triggers {
+    char *workspace;
+    trigger_rule *rules;
+    size_t count;
+    dapt_bundle **bundles;
+    size_t nbundles;
+} triggers;
+
+/* Load every rule of WORKSPACE/triggers/ (none: an empty set).  Problems
+ * go to diags with positions; a rule with errors is kept with its
+ * `error` set so lists can show it.  Never fails. */
+triggers *triggers_load(const char *workspace, const dapt_registry *reg, dapt_diags *diags);
+void triggers_free(triggers *set);
+trigger_rule *triggers_find(triggers *set, const char *name);
+/* The checks that need the workspace (the workflow run_workflow names
+ * exists; an action target is in the catalog and of kind action; the time
+ * zone is known): diags for every trigger rule of `bundle`.  reg may be
+ * NULL (targets not checked).  Returns the number of errors. */
+size_t triggers_check_bundle(const dapt_bundle *bundle, const char *workspace,
+                             const dapt_registry *reg, dapt_diags *diags);
+/* The file of workflow NAME: workflows/NAME.yaml (.yml), else the file
+ * whose workflow is named NAME.  Caller frees; NULL when none. */
+char *triggers_find_workflow(const char *workspace, const char *name);
+/* A schedule rule's next slot after `now` (Unix seconds), INT64_MAX when
+ * none; its latest slot at or before `now`, INT64_MIN when none. */
+int64_t trigger_rule_next(const trigger_rule *r, int64_t now);
+int64_t trigger_rule_prev(const trigger_rule *r, int64_t now);
+/* What lists show: [{name, file, type, rule, action, workflow, timezone,
+ * catchup, enabled, next_fire, last_fired, last_run, last_error, fires,
+ * error}] with times as ISO text (UTC) or null.  states: from
+ * store_trigger_states (NULL: none). New array. */
+json_t *triggers_list_json(const triggers *set, const json_t *states, int64_t now);
+
+/* The clock of trigger rules: real time, or DAPT_CLOCK for tests:
+ * "2026-03-29T00:59:00Z" (time starts there and runs on) with an
+ * optional "*N" (N times as fast).  Unix seconds, fractional. */
+typedef struct trigger_clock {
+    double base, real0, speed;
+    bool fake;
+} trigger_clock;
+/* 0, or -1 with *error when DAPT_CLOCK is set and unreadable. */
+int trigger_clock_init(trigger_clock *c, char **error);
+double trigger_clock_now(const trigger_clock *c);
+
+/* trigger-service.c: rules at work on a libuv loop (the studio's, or
+ * dapt daemon's).  One process per workspace fires: the holder of the
+ * flock on WORKSPACE/.dapt/triggers.lock; the others watch, and take
+ * over when it goes away.  Schedules fire on their cron slots, conditions
+ * on the events of the run store (every run of the workspace, of any
+ * process), each once. */
+typedef struct trigger_service trigger_service;
+typedef enum trigger_msg { TRIGGER_MSG_INFO, TRIGGER_MSG_WARN, TRIGGER_MSG_ERROR } trigger_msg;
+typedef struct trigger_service_options {
+    const char *workspace;
+    /* Never fire on its own (`dapt triggers fire`): only what is asked. */
+    bool passive;
+    const char *role;              /* "daemon", "studio": written in the lock file */
+    const dapt_registry *registry; /* borrowed; NULL: opened for the workspace */
+    /* Everything the service has to say (a fire, a run's end, a missed
+     * slot, a loop stopped, a load error); text borrowed. */
+    void (*on_message)(trigger_msg level, const char *text, void *data);
+    /* A run a rule started (borrowed; the service frees it when closed) */
+    void (*on_run)(dapt_run *run, const char *rule, void *data);
+    /* Something a list would show changed (a fire, leadership, a reload). */
+    void (*on_change)(void *data);
+    void *data;
+} trigger_service_options;
+/* Load the rules and start firing (or watching).  0, or -1 with *error
+ * (the run store cannot be opened, DAPT_CLOCK is unreadable). */
+int trigger_service_start(trigger_service **out, struct uv_loop_s *loop,
+                          const trigger_service_options *opts, char **error);
+/* Load the rules again (SIGHUP, a saved triggers/ file). */
+void trigger_service_reload(trigger_service *ts);
+/* Whether this process is the one that fires; else *holder (may be NULL)
+ * gets who does, e.g. "pid 4242 (daemon)" (borrowed). */
+bool trigger_service_leading(const trigger_service *ts, const char **holder);
+/* The list (triggers_list_json) with "runs" (the latest fires, with their
+ * runs' states) per rule.  New array. */
+json_t *trigger_service_list(trigger_service *ts);
+/* Fire a rule now, as if due (manual; fires even where another process
+ * leads).  0, or -1 with *error. */
+int trigger_service_fire(trigger_service *ts, const char *name, char **error);
+int trigger_service_enable(trigger_service *ts, const char *name, bool enabled, char **error);
+/* Stop firing; let running runs finish for grace_ms, then cancel them;
+ * call done once every run is closed. */
+void trigger_service_drain(trigger_service *ts, int64_t grace_ms, void (*done)(void *data),
+                           void *data);
+/* Runs it started that are still going. */
+size_t trigger_service_running(const trigger_service *ts);
+/* Cancel what still runs (force) and free; the loop must run afterwards
+ * for the handles to close. */
+void trigger_service_free(trigger_service *ts);
 
 /* ================================================================== */
 /* Workspaces under git (issue 6)                                      */

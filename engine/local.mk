@@ -17,6 +17,12 @@ libdapt_core_la_SOURCES = \
 	%reldir%/workflow.c \
 	%reldir%/config.c \
 	%reldir%/trigger.c \
+	%reldir%/cron.c \
+	%reldir%/tzone.c \
+	%reldir%/triggers.c \
+	%reldir%/trigger-service.c \
+	%reldir%/store-trigger.c \
+	%reldir%/rule.c \
 	%reldir%/graph.c \
 	%reldir%/plugin.c \
 	%reldir%/plugin-scan.c \

@@ -43,6 +43,7 @@ static const char *const status_names[] = {
 static const char *const kind_names[] = {
     [DAPT_TARGET_STAGE] = "stage",
     [DAPT_TARGET_EXECUTOR] = "executor",
+    [DAPT_TARGET_ACTION] = "action",
 };
 
 /* The JSON types a parameter may declare, alone or joined with '|'. */
@@ -200,7 +201,7 @@ dapt_stage_fn plugin_desc_stage_fn(const dapt_plugin_desc *d, const char *path)
         if (t.path == NULL)
             break;
         if (strcmp(t.path, path) == 0)
-            return t.kind == DAPT_TARGET_STAGE ? t.fn : NULL;
+            return t.kind == DAPT_TARGET_STAGE || t.kind == DAPT_TARGET_ACTION ? t.fn : NULL;
     }
     return NULL;
 }
@@ -308,8 +309,10 @@ static char *target_problem(const dapt_target *t, size_t i)
                          t->path, i);
     switch (t->kind) {
     case DAPT_TARGET_STAGE:
+    case DAPT_TARGET_ACTION:
         if (t->fn == NULL)
-            return xasprintf("target `%s` is a stage without a function (.fn)", t->path);
+            return xasprintf("target `%s` is %s without a function (.fn)", t->path,
+                             t->kind == DAPT_TARGET_STAGE ? "a stage" : "an action");
         break;
     case DAPT_TARGET_EXECUTOR:
         /* what it is the engine reads from its descriptor (the kind) */
@@ -322,8 +325,8 @@ static char *target_problem(const dapt_target *t, size_t i)
                              t->path, (unsigned)t->executor->abi, DAPT_EXECUTOR_ABI);
         break;
     default:
-        return xasprintf("target `%s` has the unknown kind %d: use DAPT_TARGET_STAGE or "
-                         "DAPT_TARGET_EXECUTOR",
+        return xasprintf("target `%s` has the unknown kind %d: use DAPT_TARGET_STAGE, "
+                         "DAPT_TARGET_ACTION or DAPT_TARGET_EXECUTOR",
                          t->path, (int)t->kind);
     }
     return NULL;

@@ -133,7 +133,9 @@ static void check_stage(check *c, const dapt_registry *reg, const dapt_stage *st
         free(err);
         return;
     }
-    if (t->kind != DAPT_TARGET_STAGE) {
+    /* an action is a stage function too: a trigger runs it as a one-stage
+     * run, and a workflow may call it as well */
+    if (t->kind != DAPT_TARGET_STAGE && t->kind != DAPT_TARGET_ACTION) {
         check_error(c, st->target_pos,
                     "`%s` is %s, not a stage: name it where an executor is chosen "
                     "(services.compute.executor)",

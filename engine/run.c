@@ -105,6 +105,7 @@ struct run {
     run_info info;
     char *file;
     char *source;
+    json_t *trigger; /* {rule, depth} when a trigger rule started it */
     dapt_state state;
     char *error;
     json_t *result;
@@ -1290,6 +1291,7 @@ json_t *dapt_run_record(const dapt_run *run)
     /* which version ran (the workflow's and the configs' blobs, the text
      * when it had changes not committed) */
     json_object_set(rec, "provenance", r->provenance ? r->provenance : json_null());
+    json_object_set(rec, "trigger", r->trigger ? r->trigger : json_null());
     pthread_mutex_unlock(&r->lock);
     return rec;
 }
@@ -1787,6 +1789,7 @@ static void run_free_data(struct run *r)
     json_decref(r->provenance);
     free(r->file);
     free(r->source);
+    json_decref(r->trigger);
     free(r->error);
     free(r->stop_reason);
     free(r->executor_name);
@@ -1963,6 +1966,9 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
     struct run *r = run_alloc(loop, wf);
     r->file = xstrdup(opts->file ? opts->file : "");
     r->source = xstrdup(opts->source ? opts->source : "manual");
+    if (opts->trigger != NULL)
+        r->trigger = json_pack("{s:s, s:i}", "rule", opts->trigger, "depth",
+                               opts->trigger_depth > 0 ? opts->trigger_depth : 1);
     r->timeout_ms = opts->timeout_ms;
 
     json_t *settings = NULL;

@@ -63,13 +63,48 @@
 /* Candidates named when a run id prefix is ambiguous. */
 #define AMBIGUOUS_SHOWN 8
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* Version 2: a chunk's text is in the run's log file
  * (.dapt/logs/ID.log at text_off, text_len bytes); `text` stays NULL. */
 static const char schema_1_to_2[] =
     "ALTER TABLE log_chunks ADD COLUMN text_off INTEGER;"
     "ALTER TABLE log_chunks ADD COLUMN text_len INTEGER;";
+
+/* Version 3: the events trigger rules see (every state change of a run or
+ * a stage, written by SQLite triggers so that every process's runs, and
+ * runs marked interrupted, make them), and the trigger rules' own state.
+ * A stage row is now updated in place (upsert) so that its old state is
+ * there to compare. */
+#define NOW_US "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
+static const char schema_2_to_3[] =
+    "CREATE TABLE IF NOT EXISTS events("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, run_id TEXT NOT NULL,"
+    "  stage INTEGER, state TEXT NOT NULL);"
+    "CREATE TRIGGER IF NOT EXISTS runs_event_new AFTER INSERT ON runs BEGIN"
+    "  INSERT INTO events(ts, run_id, stage, state) VALUES(" NOW_US ", new.id, NULL, new.state);"
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS runs_event_state AFTER UPDATE OF state ON runs"
+    "  WHEN old.state IS NOT new.state BEGIN"
+    "  INSERT INTO events(ts, run_id, stage, state) VALUES(" NOW_US ", new.id, NULL, new.state);"
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS stages_event_new AFTER INSERT ON stages BEGIN"
+    "  INSERT INTO events(ts, run_id, stage, state)"
+    "  VALUES(" NOW_US ", new.run_id, new.idx, new.state);"
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS stages_event_state AFTER UPDATE OF state ON stages"
+    "  WHEN old.state IS NOT new.state BEGIN"
+    "  INSERT INTO events(ts, run_id, stage, state)"
+    "  VALUES(" NOW_US ", new.run_id, new.idx, new.state);"
+    " END;"
+    /* last_slot: the cron slot (Unix seconds) last fired or passed over */
+    "CREATE TABLE IF NOT EXISTS trigger_state("
+    "  name TEXT PRIMARY KEY, enabled INTEGER NOT NULL DEFAULT 1, last_slot INTEGER,"
+    "  last_fired INTEGER, last_run TEXT, last_error TEXT, fires INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS trigger_fires("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, ts INTEGER NOT NULL,"
+    "  slot INTEGER, event_seq INTEGER, run_id TEXT, depth INTEGER, error TEXT);"
+    "CREATE INDEX IF NOT EXISTS trigger_fires_name ON trigger_fires(name, id);";
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"
@@ -1038,9 +1073,10 @@ static int schema_init(store *st, char **error)
     }
     if (version == SCHEMA_VERSION)
         return 0;
-    char *sql = xasprintf("BEGIN IMMEDIATE; %s %s PRAGMA user_version=%d; COMMIT;",
-                          version == 1 ? schema_1_to_2 : "", version == 1 ? "" : schema_sql,
-                          SCHEMA_VERSION);
+    /* A new file gets the whole schema; an older one its missing steps. */
+    char *sql = xasprintf("BEGIN IMMEDIATE; %s %s %s PRAGMA user_version=%d; COMMIT;",
+                          version == 0 ? schema_sql : "", version == 1 ? schema_1_to_2 : "",
+                          schema_2_to_3, SCHEMA_VERSION);
     int rc = db_exec(db, sql, st->db_path, error);
     free(sql);
     if (rc < 0)
@@ -1058,9 +1094,12 @@ static int writer_prepare(store *st, char **error)
         " started_at=?6, finished_at=?7, result=?8, error=?9, git_commit=?10, record=?11,"
         " pid=?12";
     static const char put_stage[] =
-        "INSERT OR REPLACE INTO stages(run_id, idx, name, state, started_at, finished_at,"
+        "INSERT INTO stages(run_id, idx, name, state, started_at, finished_at,"
         " attempts, items_total, items_ok, items_failed, error, record)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+        " ON CONFLICT(run_id, idx) DO UPDATE SET name=?3, state=?4, started_at=?5,"
+        " finished_at=?6, attempts=?7, items_total=?8, items_ok=?9, items_failed=?10,"
+        " error=?11, record=?12";
     static const char put_chunk[] =
         "INSERT INTO log_chunks(run_id, seq_first, nlines, stage, item, stream, level,"
         " ts_first, ts_last, meta, text_off, text_len)"
@@ -1188,6 +1227,30 @@ void store_close(store *st)
 /* ------------------------------------------------------------------ */
 /* Queries                                                             */
 /* ------------------------------------------------------------------ */
+
+struct sqlite3 *store_query_begin(store *st)
+{
+    pthread_mutex_lock(&st->rmutex);
+    return st->rdb;
+}
+
+void store_query_end(store *st)
+{
+    pthread_mutex_unlock(&st->rmutex);
+}
+
+const char *store_path(const store *st)
+{
+    return st->db_path;
+}
+
+int store_reap(store *st, char **error)
+{
+    pthread_mutex_lock(&st->rmutex);
+    int rc = reap_dead(st, error);
+    pthread_mutex_unlock(&st->rmutex);
+    return rc;
+}
 
 static int query_error(store *st, char **error, const char *what)
 {

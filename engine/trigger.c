@@ -1,12 +1,10 @@
 /* trigger.c - `kind: trigger_rule`: a schedule (cron list) or a condition
- * over events, and the action it takes.  Here the shape is checked; the
- * cron and rule languages themselves belong to the trigger service. */
+ * over events, and the action it takes.  Here the shape is checked, cron
+ * expressions with cron.c's parser; rules are evaluated by rule.c. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "engine.h"
 
@@ -17,7 +15,8 @@ static const char *const trigger_type_names[] = {
 };
 #define TRIGGER_TYPE_COUNT (sizeof trigger_type_names / sizeof trigger_type_names[0])
 
-static const char *const trigger_spec_keys[] = {"type", "rule", "action"};
+/* timezone and catchup are dapt's (schedules only) */
+static const char *const trigger_spec_keys[] = {"type", "rule", "action", "timezone", "catchup"};
 static const char *const action_keys[] = {"target", "parameters", "params"};
 
 static int trigger_load_type(load_ctx *lc, const ynode *t, dapt_trigger_type *out)
@@ -32,116 +31,16 @@ static int trigger_load_type(load_ctx *lc, const ynode *t, dapt_trigger_type *ou
     return 0;
 }
 
-/* A cron expression has five fields: minute hour day-of-month month
- * day-of-week; each a comma list of `*`, N, N-M, with an optional /STEP. */
-static const struct cron_field {
-    const char *name;
-    int min, max;
-    const char *const *names; /* names for min, min+1, ... or NULL */
-} cron_fields[] = {
-    {"minute", 0, 59, NULL},
-    {"hour", 0, 23, NULL},
-    {"day-of-month", 1, 31, NULL},
-    {"month", 1, 12,
-     (const char *const[]){"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                           "nov", "dec", NULL}},
-    {"day-of-week", 0, 7,
-     (const char *const[]){"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL}},
-};
-#define CRON_FIELD_COUNT (sizeof cron_fields / sizeof cron_fields[0])
-
-static size_t trigger_cron_count(const char *s)
-{
-    size_t n = 0;
-    while (*s != '\0') {
-        while (isspace((unsigned char)*s))
-            s++;
-        if (*s == '\0')
-            break;
-        n++;
-        while (*s != '\0' && !isspace((unsigned char)*s))
-            s++;
-    }
-    return n;
-}
-
-/* One value of a field: a number or a name.  -1 when unreadable. */
-static long trigger_cron_value(const struct cron_field *f, const char *s, size_t len)
-{
-    if (len > 0 && isdigit((unsigned char)s[0])) {
-        long v = 0;
-        for (size_t i = 0; i < len; i++) {
-            if (!isdigit((unsigned char)s[i]) || v > 1000)
-                return -1;
-            v = v * 10 + (s[i] - '0');
-        }
-        return v;
-    }
-    for (size_t i = 0; f->names != NULL && f->names[i] != NULL; i++) {
-        if (len == 3 && strncasecmp(s, f->names[i], 3) == 0)
-            return f->min + (long)i;
-    }
-    return -1;
-}
-
-/* Check one field's text; a message for the first problem, or NULL. */
-static char *trigger_cron_field(const struct cron_field *f, const char *text)
-{
-    const char *item = text;
-    while (*item != '\0') {
-        size_t ilen = strcspn(item, ",");
-        const char *slash = memchr(item, '/', ilen);
-        size_t rlen = slash ? (size_t)(slash - item) : ilen;
-        if (slash != NULL) {
-            long step = trigger_cron_value(&cron_fields[0], slash + 1, ilen - rlen - 1);
-            if (step <= 0)
-                return xasprintf("%s step `%.*s` must be a number above 0", f->name,
-                                 (int)(ilen - rlen - 1), slash + 1);
-        }
-        if (!(rlen == 1 && item[0] == '*')) {
-            const char *dash = memchr(item, '-', rlen);
-            size_t alen = dash ? (size_t)(dash - item) : rlen;
-            const char *parts[2] = {item, dash ? dash + 1 : NULL};
-            size_t lens[2] = {alen, dash ? rlen - alen - 1 : 0};
-            for (int k = 0; k < (dash ? 2 : 1); k++) {
-                long v = trigger_cron_value(f, parts[k], lens[k]);
-                if (v < 0)
-                    return xasprintf("cannot read `%.*s` as a %s", (int)lens[k], parts[k],
-                                     f->name);
-                if (v < f->min || v > f->max)
-                    return xasprintf("%s `%.*s` is out of range %d-%d", f->name, (int)lens[k],
-                                     parts[k], f->min, f->max);
-            }
-        }
-        item += ilen;
-        if (*item == ',')
-            item++;
-    }
-    return NULL;
-}
-
+/* One parser for cron expressions (cron.c): what validate accepts is what
+ * the trigger service runs, and its messages are whole. */
 static void trigger_check_cron(load_ctx *lc, const ynode *c, const char *text)
 {
-    size_t n = trigger_cron_count(text);
-    if (n != CRON_FIELD_COUNT) {
-        load_error(lc, c->pos,
-                   "cron expression `%s` has %zu field%s; it needs 5: minute hour "
-                   "day-of-month month day-of-week",
-                   text, n, n == 1 ? "" : "s");
-        return;
+    cron_expr expr;
+    char *error = NULL;
+    if (cron_parse(&expr, text, &error) < 0) {
+        load_error(lc, c->pos, "%s", error);
+        free(error);
     }
-    char *copy = xstrdup(text), *save = NULL;
-    size_t i = 0;
-    for (char *tok = strtok_r(copy, " \t\n", &save); tok != NULL && i < CRON_FIELD_COUNT;
-         tok = strtok_r(NULL, " \t\n", &save), i++) {
-        char *why = trigger_cron_field(&cron_fields[i], tok);
-        if (why != NULL) {
-            load_error(lc, c->pos, "cron expression `%s`: %s", text, why);
-            free(why);
-            break;
-        }
-    }
-    free(copy);
 }
 
 /* The rule language: one operator per mapping. */
@@ -285,6 +184,7 @@ static void trigger_load_action(load_ctx *lc, dapt_trigger *tr, const ynode *spe
     load_unknown_keys(lc, action, "`action`", action_keys,
                       sizeof action_keys / sizeof action_keys[0]);
     const ynode *t = ynode_get(action, "target");
+    tr->target_pos = t != NULL ? t->pos : action->pos;
     if (t == NULL || ynode_is_null(t))
         load_error(lc, action->pos, "`action` has no `target`: e.g. `target: run_workflow`");
     else if (load_string(lc, t, "action.target", &tr->action_target) == 0)
@@ -295,6 +195,8 @@ static void trigger_load_action(load_ctx *lc, dapt_trigger *tr, const ynode *spe
         pkey = "params"; /* Flowdapt's alias */
         p = ynode_get(action, pkey);
     }
+    if (p != NULL && ynode_get(p, "workflow") != NULL)
+        tr->workflow_pos = ynode_get(p, "workflow")->pos;
     if (p != NULL && !ynode_is_null(p)) {
         if (p->type != YNODE_MAP)
             load_error(lc, p->pos, "action `%s` must be a mapping, not %s", pkey,
@@ -307,6 +209,38 @@ static void trigger_load_action(load_ctx *lc, dapt_trigger *tr, const ynode *spe
         load_error(lc, p ? p->pos : action->pos,
                    "action `run_workflow` needs `parameters.workflow`: the name of the workflow "
                    "to run");
+}
+
+/* spec.timezone and spec.catchup: what a schedule's slots mean.  The
+ * zone itself is checked by triggers_check_bundle (it reads the tz
+ * database, which the loader does not need for anything else). */
+static void trigger_load_schedule_keys(load_ctx *lc, dapt_trigger *tr, const ynode *spec)
+{
+    const ynode *tz = ynode_get(spec, "timezone");
+    if (tz != NULL && !ynode_is_null(tz)) {
+        tr->timezone_pos = tz->pos;
+        if (load_string(lc, tz, "timezone", &tr->timezone) == 0 && tr->timezone != NULL &&
+            *tr->timezone == '\0') {
+            load_error(lc, tz->pos, "`timezone` is empty: name a zone like Europe/Berlin, or "
+                                    "leave it out for UTC");
+            free(tr->timezone);
+            tr->timezone = NULL;
+        }
+    }
+    const ynode *cu = ynode_get(spec, "catchup");
+    if (cu != NULL && !ynode_is_null(cu)) {
+        json_t *j = cu->type == YNODE_SCALAR ? ynode_to_json(cu, NULL, NULL, NULL) : NULL;
+        if (!json_is_boolean(j))
+            load_error(lc, cu->pos, "`catchup` must be true or false, not %s",
+                       ynode_describe(cu));
+        tr->catchup = json_is_true(j);
+        json_decref(j);
+    }
+    if (tr->type == DAPT_TRIGGER_CONDITION && ((tz != NULL && !ynode_is_null(tz)) ||
+                                               (cu != NULL && !ynode_is_null(cu))))
+        load_warning(lc, (tz != NULL ? tz : cu)->pos,
+                     "`%s` only matters to a schedule rule; this rule is a condition",
+                     tz != NULL ? "timezone" : "catchup");
 }
 
 dapt_trigger *trigger_load(load_ctx *lc, const ynode *doc)
@@ -325,6 +259,7 @@ dapt_trigger *trigger_load(load_ctx *lc, const ynode *doc)
         /* with an unknown type the rule cannot be judged: say only the one thing */
         if (trigger_load_type(lc, ynode_get(spec, "type"), &tr->type) == 0)
             trigger_load_rule(lc, tr, spec);
+        trigger_load_schedule_keys(lc, tr, spec);
         trigger_load_action(lc, tr, spec);
     }
     if (tr->action_target == NULL)
@@ -345,5 +280,6 @@ void trigger_free(dapt_trigger *tr)
     json_decref(tr->rule);
     free(tr->action_target);
     json_decref(tr->action_params);
+    free(tr->timezone);
     free(tr);
 }

@@ -49,3 +49,4 @@ include %reldir%/run-view.mk
 include %reldir%/browse.mk
 include %reldir%/editor.mk
 include %reldir%/complete.mk
+include %reldir%/triggers.mk

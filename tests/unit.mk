@@ -5,7 +5,9 @@ unit_tests = \
 	tests/unit/test-diag \
 	tests/unit/test-ynode \
 	tests/unit/test-workflow \
-	tests/unit/test-resource
+	tests/unit/test-resource \
+	tests/unit/test-rule \
+	tests/unit/test-cron
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests) tests/cli/validate.sh tests/cli/help.sh
 EXTRA_DIST += tests/cli/validate.sh tests/cli/help.sh
@@ -26,3 +28,7 @@ tests_unit_test_workflow_CPPFLAGS = $(UNIT_INCLUDES)
 tests_unit_test_workflow_LDADD = $(UNIT_LIBS)
 tests_unit_test_resource_CPPFLAGS = $(UNIT_INCLUDES)
 tests_unit_test_resource_LDADD = $(UNIT_LIBS)
+tests_unit_test_rule_CPPFLAGS = $(UNIT_INCLUDES)
+tests_unit_test_rule_LDADD = $(UNIT_LIBS)
+tests_unit_test_cron_CPPFLAGS = $(UNIT_INCLUDES)
+tests_unit_test_cron_LDADD = $(UNIT_LIBS)

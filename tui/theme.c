@@ -555,7 +555,8 @@ static bool is_dir(const char *path)
 static char *user_dir(void)
 {
     const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-    if (xdg && *xdg)
+    /* relative values are ignored, as the XDG Base Directory spec says */
+    if (xdg && *xdg == '/')
         return xasprintf("%s/dapt/themes", xdg);
     if (home && *home)
         return xasprintf("%s/.config/dapt/themes", home);

@@ -160,6 +160,10 @@ typedef struct dapt_trigger {
     json_t *rule;          /* object (condition) or array of strings (schedule) */
     char *action_target;   /* never NULL */
     json_t *action_params; /* object, never NULL */
+    char *timezone;        /* spec.timezone: the zone of the cron slots; NULL: UTC */
+    bool catchup;          /* spec.catchup: run the latest slot missed while down */
+    /* where to point the workspace's checks (0:0 when absent) */
+    dapt_pos timezone_pos, target_pos, workflow_pos;
 } dapt_trigger;
 
 /* One resource (one YAML document) of a file. */
@@ -503,6 +507,11 @@ typedef struct dapt_run_options {
     /* Where the run came from: "manual" (default), "cli", "studio",
      * "trigger". */
     const char *source;
+    /* The trigger rule that started the run (NULL: none), and how many
+     * runs deep the chain of triggered runs is (a rule fired by a run a
+     * rule started is 2 deep): the record's "trigger": {rule, depth}. */
+    const char *trigger;
+    int trigger_depth;
     /* The whole run's time limit in ms (0: none). */
     int64_t timeout_ms;
     /* Record the run in the workspace's run store (needs a workspace). */

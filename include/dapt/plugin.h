@@ -78,6 +78,10 @@ typedef struct dapt_ctx dapt_ctx;
 typedef enum dapt_target_kind {
     DAPT_TARGET_STAGE = 0,    /* a function a workflow stage runs */
     DAPT_TARGET_EXECUTOR = 1, /* a compute executor (services.compute.executor) */
+    /* A trigger rule's action (`action.target`): a stage function that a
+     * rule runs with its `parameters` as named arguments, and the event
+     * that fired it as `event` when it declares that parameter. */
+    DAPT_TARGET_ACTION = 2,
 } dapt_target_kind;
 
 /* Target flags. */

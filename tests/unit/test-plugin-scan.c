@@ -710,7 +710,8 @@ static void test_desc_targets(void **state)
          "executor `a` has a descriptor of another version (99; this dapt reads 1): rebuild "
          "the plugin against this dapt"},
         {{{.path = "a", .kind = (dapt_target_kind)7, .fn = noop}, DAPT_TARGET_END},
-         "target `a` has the unknown kind 7: use DAPT_TARGET_STAGE or DAPT_TARGET_EXECUTOR"},
+         "target `a` has the unknown kind 7: use DAPT_TARGET_STAGE, DAPT_TARGET_ACTION or "
+         "DAPT_TARGET_EXECUTOR"},
         {{{.path = "a", .fn = noop, .params = empty_name}, DAPT_TARGET_END},
          "target `a` has a parameter with an empty name"},
         {{{.path = "a", .fn = noop, .params = twice}, DAPT_TARGET_END},
