@@ -202,7 +202,7 @@ static int rd_target(reader *r, dapt_target_info *t, blocks *b)
     uint8_t kind;
     uint32_t flags, n;
     if (rd_str(r, &t->path, false) < 0 || rd_str(r, &t->target, false) < 0 || rd_u8(r, &kind) < 0 ||
-        kind > DAPT_TARGET_EXECUTOR || rd_u32(r, &flags) < 0 || rd_str(r, &t->doc, false) < 0 ||
+        kind > DAPT_TARGET_ACTION || rd_u32(r, &flags) < 0 || rd_str(r, &t->doc, false) < 0 ||
         rd_str(r, &t->returns, false) < 0 || rd_u32(r, &n) < 0 || n > b->cparams - b->nparams)
         return -1;
     t->kind = (dapt_target_kind)kind;
@@ -515,7 +515,7 @@ static void wr_target(strbuf *sb, const dapt_plugin_info *info, const dapt_targe
         wr_str(sb, full);
         free(full);
     }
-    wr_u8(sb, t->kind == DAPT_TARGET_EXECUTOR ? DAPT_TARGET_EXECUTOR : DAPT_TARGET_STAGE);
+    wr_u8(sb, t->kind <= DAPT_TARGET_ACTION ? (uint8_t)t->kind : DAPT_TARGET_STAGE);
     wr_u32(sb, t->flags);
     wr_ostr(sb, t->doc);
     wr_ostr(sb, t->returns);

@@ -1500,7 +1500,7 @@ static int resolve_stages(struct run *r, const dapt_workflow *wf, const dapt_reg
             free(why);
             return -1;
         }
-        if (t->kind != DAPT_TARGET_STAGE) {
+        if (t->kind != DAPT_TARGET_STAGE && t->kind != DAPT_TARGET_ACTION) {
             *error = xasprintf("stage `%s`: %s is an executor, not a stage", st->name,
                                st->target);
             return -1;

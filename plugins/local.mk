@@ -26,7 +26,8 @@ PLUGIN_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -no-undefined \
 	%reldir%/builtin/numbers.c \
 	%reldir%/builtin/control.c \
 	%reldir%/builtin/shell.c \
-	%reldir%/builtin/objects.c
+	%reldir%/builtin/objects.c \
+	%reldir%/builtin/actions.c
 %canon_reldir%_builtin_dapt_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 %canon_reldir%_builtin_dapt_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 %canon_reldir%_builtin_dapt_la_LIBADD = $(JANSSON_LIBS)

@@ -17,8 +17,8 @@
 #include "tui.h"
 
 /* The kind filter: all, then each kind. */
-enum { KIND_ALL, KIND_STAGE, KIND_EXECUTOR, KIND_MODES };
-static const char *const kind_mode_names[KIND_MODES] = {"all", "stage", "executor"};
+enum { KIND_ALL, KIND_STAGE, KIND_EXECUTOR, KIND_ACTION, KIND_MODES };
+static const char *const kind_mode_names[KIND_MODES] = {"all", "stage", "executor", "action"};
 
 typedef struct view_targets {
     tui_view base;
@@ -79,6 +79,8 @@ static bool kind_passes(const view_targets *v, const dapt_target_info *t)
         return t->kind == DAPT_TARGET_STAGE;
     case KIND_EXECUTOR:
         return t->kind == DAPT_TARGET_EXECUTOR;
+    case KIND_ACTION:
+        return t->kind == DAPT_TARGET_ACTION;
     default:
         return true;
     }

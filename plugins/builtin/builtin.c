@@ -137,6 +137,14 @@ static const dapt_param local_params[] = {
     DAPT_PARAM_END,
 };
 
+static const dapt_param append_event_params[] = {
+    DAPT_PARAM("path", "string", DAPT_REQUIRED, NULL,
+               "The file to append to (created when missing)."),
+    DAPT_PARAM("event", "object|null", DAPT_OPTIONAL, "null",
+               "The event that fired the rule; dapt passes it."),
+    DAPT_PARAM_END,
+};
+
 static const dapt_target targets[] = {
     {
         .path = "echo",
@@ -302,6 +310,18 @@ static const dapt_target targets[] = {
         .doc = "Whether the object store holds a value under a key.\n"
                "With the fallback strategy: in cluster memory or as an artifact.",
         .returns = "boolean",
+    },
+    {
+        .path = "append_event",
+        .kind = DAPT_TARGET_ACTION,
+        .flags = DAPT_TARGET_VARARGS,
+        .fn = actions_append_event,
+        .params = append_event_params,
+        .doc = "A trigger action: append the event that fired the rule to a file, as one "
+               "line of JSON.\n"
+               "For an audit trail of what happened on a workspace, or for another program "
+               "to follow (tail -f).  Lines from several processes never interleave.",
+        .returns = "{path, bytes}: the file and the bytes written",
     },
     {
         .path = "executor.local",

@@ -77,6 +77,9 @@ json_t *control_crash(dapt_ctx *ctx, json_t *args, json_t *kwargs);
 json_t *control_log(dapt_ctx *ctx, json_t *args, json_t *kwargs);
 #define CONTROL_FAIL_MESSAGE "dapt.fail was asked to fail"
 
+/* actions.c: trigger actions (kind action). */
+json_t *actions_append_event(dapt_ctx *ctx, json_t *args, json_t *kwargs);
+
 /* shell.c */
 json_t *shell_run(dapt_ctx *ctx, json_t *args, json_t *kwargs);
 

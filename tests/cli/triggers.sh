@@ -305,6 +305,26 @@ jtrue "loop: depths 1 to 8" "$TMP/runs.json" 'sorted(r["trigger"]["depth"] for r
 jtrue "loop: the last error is in the list" "$TMP/list.json" '"chain of 8" in d[0]["last_error"]'
 
 # ------------------------------------------------------------------
+# A plugin action (kind action) gets the event
+# ------------------------------------------------------------------
+ws action
+cat >triggers/audit.yaml <<YAML
+kind: trigger_rule
+metadata: {name: audit}
+spec:
+  rule: {eq: [{var: type}, com.event.workflow.workflow_finished]}
+  action: {target: dapt.append_event, parameters: {path: "$W/events.jsonl"}}
+YAML
+expect_exit 0 "action: a plugin action validates" "$DAPT" validate triggers/audit.yaml
+daemon x1 2026-12-04T10:00:00Z
+expect_in "$TMP/x1.log" "rules fire here" "action: the daemon leads"
+expect_exit 0 "action: dapt run hello" "$DAPT" run hello --quiet
+expect_in "$TMP/x1.log" "trigger audit fired: run " "action: the rule fired a run of the action"
+expect_in "$W/events.jsonl" '"workflow":"hello"' "action: the event reached the action"
+stop $pid "action: stopped"
+jtrue "action: one line, the run of hello's end" "$W/events.jsonl" 'd["type"] == "com.event.workflow.workflow_finished" and d["data"]["state"] == "finished"'
+
+# ------------------------------------------------------------------
 # Two daemons: one fires, the other takes over when it stops
 # ------------------------------------------------------------------
 ws two

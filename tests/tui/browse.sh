@@ -60,7 +60,7 @@ tui_expect "plugins: good" "good          1.2.3    ok              3"
 tui_expect "plugins: shadowed" "good          -        shadowed        -"
 tui_expect "plugins: broken" "nosymbol      -        broken          -"
 tui_expect "plugins: cities" "cities        0.1.0    ok              6"
-tui_expect "plugins: dapt" "dapt          0.1.0    ok             15"
+tui_expect "plugins: dapt" "dapt          0.1.0    ok             16"
 tui_expect "plugins: user modules" "user_modules  -        ok              3"
 tui_expect "plugins: the selected one's path" "$TMP/p1/good.so"
 tui_golden browse-plugins
@@ -79,14 +79,14 @@ tui_expect "plugins: / filters" "/dapt  1 of 6 plugins"
 # Enter on dapt: its targets, in the plugin's order.
 tui_keys Enter
 tui_expect "plugin: its targets" "workflows › plugins › dapt targets"
-tui_expect "targets: kind all" "kind: all  15 targets"
+tui_expect "targets: kind all" "kind: all  16 targets"
 tui_expect "targets: a short signature" "(a: number, b: number) -> number: a + b"
 tui_expect "targets: optional parameters and defaults" "(*args, seconds?: number = 1, value?: any = null)"
 
 # A fuzzy filter: "dsq" is d(apt.)s(q)uare only.
 tui_keys '/'
 tui_type 'dsq'
-tui_expect "targets: / filters fuzzily" "/dsq  kind: all  1 of 15 targets"
+tui_expect "targets: / filters fuzzily" "/dsq  kind: all  1 of 16 targets"
 tui_expect_gone "targets: the others are hidden" "dapt.echo"
 tui_keys Enter Enter
 tui_expect "target detail: opened" "dapt targets › dapt.square"
@@ -96,13 +96,13 @@ tui_expect "target detail: the parameters table" "NAME  TYPE    DEFAULT   DOC"
 tui_expect "target detail: a parameter" "x     number  required"
 tui_expect "target detail: what it returns" "number: x * x"
 tui_keys Escape
-tui_expect "Esc: back to the filtered targets" "/dsq  kind: all  1 of 15 targets"
+tui_expect "Esc: back to the filtered targets" "/dsq  kind: all  1 of 16 targets"
 tui_keys Escape Escape
 tui_expect_gone "Esc Esc: back to the workflows" "› plugins"
 
 # --- all targets, by kind ----------------------------------------------
 tui_keys 3
-tui_expect "3 opens every target" "kind: all  27 targets"
+tui_expect "3 opens every target" "kind: all  28 targets"
 tui_keys K
 tui_expect "K: stages only" "kind: stage  26 targets"
 tui_expect_gone "K: no executor" "dapt.executor.local"
@@ -110,14 +110,17 @@ tui_keys K
 tui_expect "K: executors only" "kind: executor  1 target"
 tui_expect "K: the executor" "dapt.executor.local"
 tui_keys K
-tui_expect "K: all again" "kind: all  27 targets"
+tui_expect "K: actions only" "kind: action  1 target"
+tui_expect "K: the action" "dapt.append_event"
+tui_keys K
+tui_expect "K: all again" "kind: all  28 targets"
 
 # A target with bundled workflows, at 80x24.
 tui_resize 80 24
 tui_keys '/'
 tui_type 'weather'
 tui_keys Enter
-tui_expect "targets: filtered to weather" "1 of 27 targets"
+tui_expect "targets: filtered to weather" "1 of 28 targets"
 tui_keys Enter
 tui_expect "target detail: cities' weather" "cities.stages.weather  [stage]"
 tui_expect "target detail: bundled workflows" "Bundled workflows of cities (2)"

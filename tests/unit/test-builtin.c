@@ -246,13 +246,13 @@ static void check_descriptor(const dapt_plugin_desc *desc, const char *name,
     for (const dapt_target *t = desc->targets; t->path != NULL; t++, n++) {
         assert_non_null(paths[n]);
         assert_string_equal(t->path, paths[n]);
-        /* a stage has a function and says what it returns; an executor
-         * (run by the engine) has its descriptor instead */
+        /* a stage (or an action) has a function and says what it returns;
+         * an executor (run by the engine) has its descriptor instead */
         if (t->kind == DAPT_TARGET_EXECUTOR) {
             assert_null(t->fn);
             assert_non_null(t->executor);
         } else {
-            assert_int_equal(t->kind, DAPT_TARGET_STAGE);
+            assert_true(t->kind == DAPT_TARGET_STAGE || t->kind == DAPT_TARGET_ACTION);
             assert_non_null(t->fn);
             assert_non_null(t->returns);
             assert_true(strlen(t->returns) > 3);
@@ -280,7 +280,7 @@ static void test_descriptors(void **state)
     static const char *const dapt_paths[] = {
         "echo", "range", "square", "add",    "sum",    "sleep",          "fail",
         "crash", "log",  "shell",  "put",    "get",    "delete",         "exists",
-        "executor.local", NULL};
+        "append_event", "executor.local", NULL};
     static const char *const cities_paths[] = {"stages.list",
                                                "stages.weather",
                                                "stages.features",
@@ -292,9 +292,37 @@ static void test_descriptors(void **state)
     check_descriptor(cities_desc, "cities", cities_paths);
     assert_int_equal(find(dapt_desc, "echo")->flags, DAPT_TARGET_VARARGS | DAPT_TARGET_KWARGS);
     assert_int_equal(find(dapt_desc, "add")->flags, 0);
+    assert_int_equal(find(dapt_desc, "append_event")->kind, DAPT_TARGET_ACTION);
     /* only the descriptor is exported */
     assert_null(dlsym(dapt_handle, "numbers_range"));
     assert_null(dlsym(cities_handle, "weather_stage"));
+}
+
+/* dapt.append_event: one JSON line per event, appended */
+static void test_append_event(void **state)
+{
+    char path[] = "/tmp/dapt-append-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char kw[128];
+    snprintf(kw, sizeof kw, "{\"path\": \"%s\", \"event\": {\"type\": \"t\", \"n\": 1}}", path);
+    json_t *out = call(dapt_desc, "append_event", "[]", kw);
+    assert_non_null(out);
+    assert_int_equal(json_integer_value(json_object_get(out, "bytes")), 19);
+    json_decref(out);
+    json_decref(call(dapt_desc, "append_event", "[]", kw));
+    char buf[128] = "";
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    assert_string_equal(buf, "{\"n\":1,\"type\":\"t\"}\n{\"n\":1,\"type\":\"t\"}\n");
+    unlink(path);
+    D_FAIL("append_event", "[]", "{}", "dapt.append_event: `path` is required (the file to append to)");
+    D_FAIL("append_event", "[]", "{\"path\": \"/nonexistent-dir/x\"}",
+           "dapt.append_event: cannot append to /nonexistent-dir/x: No such file or directory");
 }
 
 /* ------------------------------------------------------------------ */
@@ -944,6 +972,7 @@ int main(void)
         cmocka_unit_test(test_cities_weather),
         cmocka_unit_test(test_cities_model),
         cmocka_unit_test(test_cities_errors),
+        cmocka_unit_test(test_append_event),
     };
     return cmocka_run_group_tests_name("builtin plugins", tests, group_setup, group_teardown);
 }
