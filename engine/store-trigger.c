@@ -79,7 +79,7 @@ static json_t *duration(const json_t *rec)
     if (store_parse_time(json_object_get(rec, "started_at"), &a) < 0 ||
         store_parse_time(json_object_get(rec, "finished_at"), &b) < 0 || a <= 0 || b < a)
         return json_null();
-    return json_real((double)(b - a) / 1e6);
+    return json_real((double)((b - a + 500) / 1000) / 1e3); /* to the ms */
 }
 
 /* The run's fields as an event carries them: its record without the

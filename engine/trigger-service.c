@@ -359,7 +359,7 @@ static void fire(trigger_service *ts, const trigger_rule *r, const json_t *event
     } else if (strcmp(action, "run_workflow") == 0) {
         rc = act_run_workflow(ts, r, depth, &run_id, &error);
     } else if (strcmp(action, "print_event") == 0) {
-        char *text = json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS);
+        char *text = json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
         say(ts, TRIGGER_MSG_INFO, "trigger %s: event %s", r->name, text ? text : "{}");
         free(text);
     } else {

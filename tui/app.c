@@ -76,6 +76,9 @@ struct app_private {
     int cursor_y, cursor_x; /* -1: hidden this frame */
     char *message;
     tui_slot message_slot;
+    bool message_quiet;    /* the message is a trigger's info: the next may replace it */
+    bool triggers_closed;  /* the trigger service is being freed: its callbacks are late */
+    bool triggers_hushed;  /* reloading after a save: its words go to the debug log */
     prompt prompt;
     char *history[HISTORY_MAX];
     int nhistory;
@@ -139,6 +142,7 @@ void app_message(tui_app *app, tui_slot slot, const char *fmt, ...)
     free(app->priv->message);
     app->priv->message = m;
     app->priv->message_slot = slot;
+    app->priv->message_quiet = false;
     app_debug(app, "message: %s", m);
     app_invalidate(app);
 }
@@ -162,6 +166,15 @@ tui_view *app_top(tui_app *app)
 void app_notify(tui_app *app, int what)
 {
     struct app_private *p = app->priv;
+    /* A saved file may be a rule, or the workflow a broken rule named.
+     * What loading says again (a rule still broken) is in the editor's
+     * diagnostics and the Triggers view; the footer keeps what the save
+     * said. */
+    if ((what & TUI_NOTIFY_FILES) && app->triggers) {
+        p->triggers_hushed = true;
+        trigger_service_reload(app->triggers);
+        p->triggers_hushed = false;
+    }
     for (size_t i = 0; i < p->depth; i++)
         if (p->stack[i]->cls->notify)
             p->stack[i]->cls->notify(p->stack[i], what);
@@ -707,12 +720,16 @@ static void draw_prompt(tui_app *app, int y)
 /* Frames                                                              */
 /* ------------------------------------------------------------------ */
 
+/* The runs this process has going: the studio's, and those its trigger
+ * rules started while it leads (quitting cancels both). */
 static int running_runs(tui_app *app)
 {
     int n = 0;
     for (run_model *m = app->runs; m; m = m->next)
         if (m->live && !dapt_state_terminal(m->state))
             n++;
+    if (app->triggers)
+        n += (int)trigger_service_running(app->triggers);
     return n;
 }
 
@@ -958,6 +975,9 @@ void app_do(tui_app *app, tui_action a)
     case ACTION_VIEW_RUNS:
         go_view(app, "runs", view_runs_new);
         break;
+    case ACTION_VIEW_TRIGGERS:
+        go_view(app, "triggers", view_triggers_new);
+        break;
     case ACTION_MOUSE:
         toggle_mouse(app);
         break;
@@ -1093,6 +1113,104 @@ static void on_term(uv_signal_t *h, int sig)
     app_debug(app, "signal %d: leaving", sig);
     app->priv->exit_status = 128 + sig;
     quit_now(app, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Trigger rules at work                                               */
+/* ------------------------------------------------------------------ */
+
+/* The service's words about itself ("rules fire here (pid N)", "rules
+ * fire in pid N (daemon)...", "rules loaded: 3") are what the Triggers
+ * view's title shows; in the footer they would hide the keys at every
+ * start, so they go to the debug log only. */
+static bool trigger_about_itself(const char *text)
+{
+    return strncmp(text, "rules ", 6) == 0;
+}
+
+static void on_trigger_message(trigger_msg level, const char *text, void *data)
+{
+    tui_app *app = data;
+    struct app_private *p = app->priv;
+    static const char *const tags[] = {"info", "warning", "error"};
+    /* info is quiet: it never hides a message the user has not read */
+    bool show = !p->triggers_closed && !p->triggers_hushed &&
+                (level != TRIGGER_MSG_INFO ||
+                 (!trigger_about_itself(text) && (p->message == NULL || p->message_quiet)));
+    if (!show) {
+        app_debug(app, "trigger %s: %s", tags[level], text);
+        return;
+    }
+    /* file names in the workspace read shorter relative */
+    size_t n = strlen(app->workspace);
+    const char *shown = strncmp(text, app->workspace, n) == 0 && text[n] == '/' ? text + n + 1
+                                                                                 : text;
+    tui_slot slot = level == TRIGGER_MSG_ERROR ? SLOT_ERROR
+                    : level == TRIGGER_MSG_WARN ? SLOT_WARNING
+                                                : SLOT_DIM;
+    app_message(app, slot, "%s", shown);
+    p->message_quiet = level == TRIGGER_MSG_INFO;
+}
+
+static void on_trigger_run(dapt_run *run, const char *rule, void *data)
+{
+    tui_app *app = data;
+    app_debug(app, "trigger %s started run %s", rule, dapt_run_id(run));
+    if (!app->priv->triggers_closed)
+        app_notify(app, TUI_NOTIFY_RUNS);
+}
+
+static void on_trigger_change(void *data)
+{
+    tui_app *app = data;
+    /* a fire, a run's end, leadership, a reload: the lists and the
+     * header's count of runs */
+    if (!app->priv->triggers_closed)
+        app_notify(app, TUI_NOTIFY_TRIGGERS | TUI_NOTIFY_RUNS);
+}
+
+/* Put the workspace's rules to work on the app's loop.  When that fails
+ * the studio goes on without them, and *say (when empty) tells why. */
+static void triggers_start(tui_app *app, char **say)
+{
+    char *error = NULL;
+    /* an unreadable DAPT_CLOCK leaves the real clock; the service says why */
+    if (trigger_clock_init(&app->trigger_clock, &error) < 0)
+        free(error), error = NULL;
+    trigger_service_options o = {
+        .workspace = app->workspace,
+        .role = "studio",
+        .registry = app->registry,
+        .on_message = on_trigger_message,
+        .on_run = on_trigger_run,
+        .on_change = on_trigger_change,
+        .data = app,
+    };
+    if (trigger_service_start(&app->triggers, app->loop, &o, &error) < 0) {
+        app->triggers = NULL;
+        app->triggers_error = error ? error : xstrdup("unknown error");
+        app_debug(app, "trigger rules not started: %s", app->triggers_error);
+        char *why = xasprintf("trigger rules are not at work: %s", app->triggers_error);
+        if (*say == NULL) {
+            *say = why;
+        } else {
+            char *both = xasprintf("%s; %s", *say, why);
+            free(*say);
+            free(why);
+            *say = both;
+        }
+    }
+}
+
+/* Free the service: the runs it started are cancelled; its handles close
+ * at the loop's next run. */
+static void triggers_stop(tui_app *app)
+{
+    app->priv->triggers_closed = true;
+    trigger_service_free(app->triggers);
+    app->triggers = NULL;
+    free(app->triggers_error);
+    app->triggers_error = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1278,6 +1396,8 @@ static void app_free(tui_app *app)
     while (p->depth)
         view_destroy(p->stack[--p->depth]);
     free(p->stack);
+    /* first: its timers must not fire while the studio's runs close */
+    triggers_stop(app);
     run_model_close_all(app);
     if (app->catalog)
         complete_catalog_free(app->catalog);
@@ -1352,6 +1472,7 @@ int app_main(const tui_options *opts)
     app_push(&app, view_workflows_new(&app));
     if (opts->edit)
         app_edit(&app, opts->edit);
+    triggers_start(&app, &startup_message);
     if (startup_message)
         app_message(&app, SLOT_WARNING, "%s", startup_message);
     frame(&app);

@@ -20,6 +20,7 @@ typedef enum arg_kind {
     ARG_THEME,
     ARG_PLUGIN,
     ARG_RUN,
+    ARG_TRIGGER, /* a trigger rule's name */
 } arg_kind;
 
 typedef struct cmd_row {
@@ -66,6 +67,18 @@ static int cmd_runs(tui_app *app, const char *arg)
     if (arg)
         return app_open_run(app, arg);
     return cmd_view(app, ACTION_VIEW_RUNS);
+}
+
+static int cmd_triggers(tui_app *app, const char *arg)
+{
+    if (arg == NULL)
+        return cmd_view(app, ACTION_VIEW_TRIGGERS);
+    tui_view *v = view_triggers_fires_new(app, arg); /* says why when NULL */
+    if (v == NULL)
+        return -1;
+    app_do(app, ACTION_VIEW_TRIGGERS); /* so that Esc goes back to the rules */
+    app_push(app, v);
+    return 0;
 }
 
 static bool is_file(const char *path)
@@ -227,6 +240,7 @@ static const cmd_row cmd_rows[] = {
     {"plugins", "pl", ARG_NONE, false, cmd_plugins, "installed plugins"},
     {"targets", "tg", ARG_PLUGIN, false, cmd_targets, "targets (of one plugin)"},
     {"runs", "rs", ARG_RUN, false, cmd_runs, "run history, or one run by id"},
+    {"triggers", "tr", ARG_TRIGGER, false, cmd_triggers, "trigger rules, or one rule's fires"},
     {"edit", "e", ARG_FILE, true, cmd_edit, "edit a file (NAME: workflows/NAME.yaml)"},
     {"run", "r", ARG_WORKFLOW, false, cmd_run, "run a workflow (none: the open file)"},
     {"w", "write", ARG_NONE, false, cmd_write, "save the open file"},
@@ -376,6 +390,13 @@ static void arg_candidates(tui_app *app, arg_kind kind, list_builder *out)
         }
         json_decref(runs);
         free(error);
+        break;
+    }
+    case ARG_TRIGGER: {
+        char **names = view_triggers_names(app);
+        for (size_t i = 0; names[i]; i++)
+            add(out, names[i]);
+        free(names); /* the strings moved into out */
         break;
     }
     case ARG_NONE:

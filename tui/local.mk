@@ -26,7 +26,8 @@ libdapt_tui_la_SOURCES = \
 	%reldir%/syntax.c \
 	%reldir%/view-editor.c \
 	%reldir%/view-run.c \
-	%reldir%/view-runs.c
+	%reldir%/view-runs.c \
+	%reldir%/view-triggers.c
 libdapt_tui_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(NCURSES_CFLAGS) \
 	$(JANSSON_CFLAGS) $(LIBUV_CFLAGS) $(YAML_CFLAGS) \
 	-DDAPT_THEMEDIR='"$(pkgdatadir)/themes"' \

@@ -94,6 +94,7 @@ bool key_is_text(tui_key key);
     X(VIEW_PLUGINS, "plugins", "global", "2", "Plugins")                                      \
     X(VIEW_TARGETS, "targets", "global", "3", "Targets")                                      \
     X(VIEW_RUNS, "runs", "global", "4", "Runs")                                               \
+    X(VIEW_TRIGGERS, "triggers", "global", "5", "Trigger rules")                              \
     X(MOUSE, "mouse", "global", "M-m", "Toggle the mouse")                                    \
     /* workflows */                                                                           \
     X(WF_RUN, "run", "workflows", "r", "Run the selected workflow")                           \
@@ -138,6 +139,10 @@ bool key_is_text(tui_key key);
     X(RUNS_REFRESH, "refresh", "runs", "C-r", "Reload the run history")                      \
     X(RUNS_DEFINITION, "definition", "runs", "d", "Open the workflow as that run ran it")     \
     X(RUNS_DIFF, "diff", "runs", "D", "Diff the workflow as it ran with the current file")    \
+    /* triggers (the rules; Enter lists a rule's fires) */                                    \
+    X(TRIG_ENABLE, "enable", "triggers", "e", "Enable or disable the selected rule (toggle)")  \
+    X(TRIG_FIRE, "fire", "triggers", "f", "Fire the selected rule now (asks first)")          \
+    X(TRIG_RELOAD, "reload", "triggers", "C-r", "Load the rules of triggers/ again")          \
     /* history (of a file, from the editor) */                                                \
     X(HIST_RESTORE, "restore", "history", "r", "Restore this version into the editor")        \
     X(HIST_VIEW, "view", "history", "v", "Show this version")                                 \
@@ -471,6 +476,7 @@ enum {
     TUI_NOTIFY_FILES = 1 << 2,    /* workspace files changed (saved) */
     TUI_NOTIFY_REGISTRY = 1 << 3, /* the plugin catalog was reloaded */
     TUI_NOTIFY_RESIZE = 1 << 4,
+    TUI_NOTIFY_TRIGGERS = 1 << 5, /* a rule fired, was enabled, reloaded; who leads */
 };
 
 /* The base of every view: a view's struct starts with it. */
@@ -734,6 +740,12 @@ struct tui_app {
     complete_catalog *catalog;/* for the editor: built on first use */
     bool mouse;
     int rows, cols;
+    /* The workspace's trigger rules at work (role "studio"), NULL when they
+     * could not be started (triggers_error says why).  It borrows
+     * `registry`: whoever replaces the catalog restarts it. */
+    trigger_service *triggers;
+    char *triggers_error;
+    trigger_clock trigger_clock; /* the rules' clock (DAPT_CLOCK in tests) */
     /* private to app.c */
     struct app_private *priv;
 };
@@ -859,5 +871,14 @@ tui_view *app_find_editor(tui_app *app, const char *path);
 /* Takes its own reference on the model. */
 tui_view *view_run_new(tui_app *app, run_model *model);
 tui_view *view_runs_new(tui_app *app);
+/* The trigger rules (app->triggers): NAME, TYPE, ENABLED, NEXT (a live
+ * countdown), LAST FIRED, ACTION; `e` enables or disables, `f` fires
+ * (asks first), Enter lists a rule's fires. */
+tui_view *view_triggers_new(tui_app *app);
+/* The latest fires of rule `name` (time, run, its state, error); Enter
+ * opens a fire's run.  NULL after saying why (no such rule). */
+tui_view *view_triggers_fires_new(tui_app *app, const char *name);
+/* The names of the rules (NULL-terminated; free with cmdline_free_list). */
+char **view_triggers_names(tui_app *app);
 
 #endif /* DAPT_TUI_H */

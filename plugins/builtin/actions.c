@@ -25,7 +25,8 @@ json_t *actions_append_event(dapt_ctx *ctx, json_t *args, json_t *kwargs)
         return args_wrong(ctx, APPEND_TARGET, "path", "a file name", path);
     json_t *event = json_object_get(kwargs, "event");
     char *line = json_dumps(event ? event : json_null(),
-                            JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+                            JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+                                JSON_REAL_PRECISION(9));
     if (line == NULL)
         return args_oom(ctx, APPEND_TARGET);
     size_t n = strlen(line);
