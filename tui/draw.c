@@ -81,6 +81,19 @@ static size_t next_char(const char *p, size_t n, int *cols, int *kind)
     return len;
 }
 
+void draw_share(int room, int *a, int *b)
+{
+    if (*a + *b <= room)
+        return;
+    int half = room / 2;
+    if (*a <= half)
+        *b = room - *a;
+    else if (*b <= half)
+        *a = room - *b;
+    else
+        *a = half, *b = room - half;
+}
+
 int draw_width(const char *text, size_t len)
 {
     int cols = 0;

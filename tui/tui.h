@@ -328,6 +328,9 @@ const char *draw_glyph(tui_glyph g);
 
 /* Display columns of UTF-8 text (invalid bytes and controls count 1). */
 int draw_width(const char *text, size_t len);
+/* Two columns that want *a and *b cells share `room`: when both do not
+ * fit, neither takes more than it needs, and two wide ones get half. */
+void draw_share(int room, int *a, int *b);
 /* Byte length of the longest prefix of text that fits in `cols`. */
 size_t draw_fit(const char *text, size_t len, int cols);
 /* Put UTF-8 text at (y, x), at most `width` columns, in a slot's

@@ -330,16 +330,7 @@ static rule_cols rule_layout(const view_triggers *v, int w)
     int room = w - 2 - c.type - c.enabled - c.next - c.last - 5 * GAP;
     if (room < 16)
         room = 16;
-    /* name and action share what is left, neither taking more than it needs */
-    if (c.name + c.action > room) {
-        int half = room / 2;
-        if (c.name <= half)
-            c.action = room - c.name;
-        else if (c.action <= half)
-            c.name = room - c.action;
-        else
-            c.name = half, c.action = room - half;
-    }
+    draw_share(room, &c.name, &c.action);
     return c;
 }
 

@@ -268,16 +268,7 @@ static cols layout(const view_workflows *v, int w)
     int room = w - 2 - c.valid - c.stages - c.state - c.when - 10;
     if (room < 16)
         room = 16;
-    /* file and name share what is left, neither taking more than it needs */
-    if (c.file + c.name > room) {
-        int half = room / 2;
-        if (c.file <= half)
-            c.name = room - c.file;
-        else if (c.name <= half)
-            c.file = room - c.name;
-        else
-            c.file = half, c.name = room - half;
-    }
+    draw_share(room, &c.file, &c.name);
     return c;
 }
 
