@@ -228,6 +228,12 @@ int rule_eval(const json_t *rule, const json_t *event, json_t **out, char **erro
 bool rule_truthy(const json_t *v);
 /* Evaluate and test: 1 true, 0 false, -1 with *error. */
 int rule_match(const json_t *rule, const json_t *event, char **error);
+/* For the loader's checks: whether NAME is an operator, and how many
+ * arguments it takes (max SIZE_MAX: any number). */
+bool rule_operator(const char *name, size_t *min_args, size_t *max_args);
+/* "unknown rule operator `X` (did you mean `Y`?)", or with the list of
+ * operators when none is near.  Caller frees. */
+char *rule_unknown_message(const char *name);
 
 
 /* plugin.c: one plugin file and its descriptor.  Shared by the scanner

@@ -382,8 +382,8 @@ static int rule_op_var(rule_ctx *ctx, const rule_op *op, const json_t *args, jso
     return 0;
 }
 
-/* The operators; adding one is adding a row (and to trigger.c's list of
- * names, which the loader checks). */
+/* The operators; adding one is adding a row (the loader checks rules
+ * with this table too: rule_operator). */
 static const rule_op rule_ops[] = {
     {.name = "eq", .min_args = 2, .max_args = 2, .eval = rule_op_compare, .accept = RULE_EQ},
     {.name = "ne",
@@ -432,18 +432,35 @@ static const rule_op *rule_op_find(const char *name)
     return NULL;
 }
 
-static int rule_unknown(rule_ctx *ctx, const char *name, char **error)
+bool rule_operator(const char *name, size_t *min_args, size_t *max_args)
+{
+    const rule_op *op = rule_op_find(name);
+    if (op == NULL)
+        return false;
+    *min_args = op->min_args;
+    *max_args = op->max_args;
+    return true;
+}
+
+char *rule_unknown_message(const char *name)
 {
     const char *names[RULE_OP_COUNT];
     for (size_t i = 0; i < RULE_OP_COUNT; i++)
         names[i] = rule_ops[i].name;
     const char *near = suggest_closest(name, names, RULE_OP_COUNT);
     if (near != NULL)
-        return rule_fail(ctx, error, "unknown rule operator `%s` (did you mean `%s`?)", name, near);
-    return rule_fail(ctx, error,
-                     "unknown rule operator `%s`; expected eq, ne, gt, lt, ge, le, and, or, "
+        return xasprintf("unknown rule operator `%s` (did you mean `%s`?)", name, near);
+    return xasprintf("unknown rule operator `%s`; expected eq, ne, gt, lt, ge, le, and, or, "
                      "not, bool or var",
                      name);
+}
+
+static int rule_unknown(rule_ctx *ctx, const char *name, char **error)
+{
+    char *msg = rule_unknown_message(name);
+    int rc = rule_fail(ctx, error, "%s", msg);
+    free(msg);
+    return rc;
 }
 
 /* A mapping must hold exactly one operator: say which ones it holds. */

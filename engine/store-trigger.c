@@ -83,8 +83,10 @@ static json_t *duration(const json_t *rec)
 }
 
 /* The run's fields as an event carries them: its record without the
- * stages, input or provenance, in the state of the event. */
-static json_t *event_run_data(json_t *rec, const char *state, bool run_event, size_t result_cap)
+ * stages, input or provenance, as they were when the event happened (in
+ * `state`: the run's state then): no end, result or error before it
+ * ended. */
+static json_t *event_run_data(json_t *rec, const char *state, size_t result_cap)
 {
     json_t *data = json_object();
     static const char *const keys[] = {"id",     "workflow", "source", "started_at",
@@ -94,16 +96,9 @@ static json_t *event_run_data(json_t *rec, const char *state, bool run_event, si
         json_t *v = json_object_get(rec, keys[i]);
         json_object_set(data, keys[i], v ? v : json_null());
     }
-    int s = dapt_state_parse(json_string_value(json_object_get(rec, "state")));
+    int s = dapt_state_parse(state);
     bool over = s >= 0 && dapt_state_terminal((dapt_state)s);
-    /* A run's started event sees the run as it was then, not as it ended
-     * by the time the event was read. */
-    if (run_event) {
-        json_object_set_new(data, "state", json_string(state));
-        over = dapt_state_parse(state) >= 0 && dapt_state_terminal(dapt_state_parse(state));
-    } else {
-        json_object_set(data, "state", json_object_get(rec, "state"));
-    }
+    json_object_set_new(data, "state", json_string(state));
     json_t *result = over ? json_object_get(rec, "result") : NULL;
     json_object_set(data, "finished_at", over && json_object_get(rec, "finished_at")
                                              ? json_object_get(rec, "finished_at")
@@ -160,13 +155,14 @@ static json_t *event_from_row(sqlite3_stmt *s, size_t result_cap)
     int64_t ts = sqlite3_column_int64(s, 1);
     bool is_stage = sqlite3_column_type(s, 3) != SQLITE_NULL;
     const char *state = (const char *)sqlite3_column_text(s, 4);
+    const char *run_state = (const char *)sqlite3_column_text(s, 7);
     const char *type = event_type(is_stage, state);
     json_t *rec = text_json(s, 5);
     if (type == NULL || !json_is_object(rec)) {
         json_decref(rec);
         return NULL;
     }
-    json_t *data = event_run_data(rec, state, !is_stage, result_cap);
+    json_t *data = event_run_data(rec, run_state ? run_state : "running", result_cap);
     if (is_stage) {
         json_t *stage = text_json(s, 6);
         json_object_set_new(data, "stage",
@@ -190,7 +186,7 @@ int store_events_after(store *st, int64_t after, int limit, size_t result_cap, j
                        char **error)
 {
     static const char sql[] =
-        "SELECT e.seq, e.ts, e.run_id, e.stage, e.state, r.record, s.record"
+        "SELECT e.seq, e.ts, e.run_id, e.stage, e.state, r.record, s.record, e.run_state"
         " FROM events e LEFT JOIN runs r ON r.id = e.run_id"
         " LEFT JOIN stages s ON s.run_id = e.run_id AND s.idx = e.stage"
         " WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2";

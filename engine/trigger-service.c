@@ -217,7 +217,8 @@ static int start_run(trigger_service *ts, const trigger_rule *r, const dapt_work
     trun *tr = xcalloc(1, sizeof *tr);
     tr->ts = ts;
     tr->rule = xstrdup(r->name);
-    tr->workflow = xstrdup(wf->name ? wf->name : "");
+    /* what the log calls it: the workflow, or the action a run was made for */
+    tr->workflow = xstrdup(*file != '\0' ? (wf->name ? wf->name : "") : r->tr->action_target);
     dapt_run_options opts = {
         .workspace = ts->workspace,
         .file = file,

@@ -43,45 +43,73 @@ static void trigger_check_cron(load_ctx *lc, const ynode *c, const char *text)
     }
 }
 
-/* The rule language: one operator per mapping. */
-static const char *const rule_operators[] = {"eq", "ne", "gt", "lt", "ge", "le",
-                                             "and", "or", "not", "bool", "var"};
-#define RULE_OPERATOR_COUNT (sizeof rule_operators / sizeof rule_operators[0])
+/* The rule language (rule.c): one operator per mapping, with as many
+ * arguments as it takes (a lone value is a list of one), and `var` with a
+ * path.  Checked here, with positions, so that a rule that could never
+ * work is an error at load and not at every event. */
+static void trigger_check_rule(load_ctx *lc, const ynode *n, int depth);
+
+static void trigger_check_args(load_ctx *lc, const ynode *k, const ynode *args, int depth)
+{
+    size_t min, max;
+    if (!rule_operator(k->str, &min, &max)) {
+        char *msg = rule_unknown_message(k->str);
+        load_error(lc, k->pos, "%s", msg);
+        free(msg);
+        return;
+    }
+    size_t n = args->type == YNODE_SEQ ? args->count : 1;
+    if (n < min || n > max) {
+        if (min == max)
+            load_error(lc, k->pos, "`%s` takes %zu argument%s, not %zu", k->str, min,
+                       min == 1 ? "" : "s", n);
+        else
+            load_error(lc, k->pos, "`%s` takes %zu to %zu arguments, not %zu", k->str, min, max,
+                       n);
+        return;
+    }
+    if (n == 0)
+        return; /* `and: []` */
+    const ynode *first = args->type == YNODE_SEQ ? args->items[0] : args;
+    if (strcmp(k->str, "var") == 0) {
+        /* a path, or a rule that makes one */
+        if (first->type == YNODE_MAP)
+            trigger_check_rule(lc, first, depth + 1);
+        else if (first->type != YNODE_SCALAR || ynode_is_null(first) ||
+                 (first->plain && strcmp(ynode_describe(first), "a string") != 0))
+            load_error(lc, first->pos, "`var` takes a path like data.workflow, not %s",
+                       ynode_describe(first));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const ynode *a = args->type == YNODE_SEQ ? args->items[i] : args;
+        if (a->type == YNODE_MAP)
+            trigger_check_rule(lc, a, depth + 1);
+    }
+}
 
 static void trigger_check_rule(load_ctx *lc, const ynode *n, int depth)
 {
-    if (n == NULL || depth > 64)
+    if (n == NULL || n->type != YNODE_MAP)
         return;
-    if (n->type == YNODE_SEQ) {
-        for (size_t i = 0; i < n->count; i++)
-            trigger_check_rule(lc, n->items[i], depth + 1);
+    if (depth > 64) {
+        load_error(lc, n->pos, "the rule is nested more than 64 levels deep");
         return;
     }
-    if (n->type != YNODE_MAP)
-        return;
+    if (n->count != 1) {
+        load_error(lc, n->pos,
+                   n->count == 0 ? "an empty mapping in a rule: write one operator, e.g. "
+                                   "{eq: [{var: data.state}, failed]}"
+                                 : "a mapping in a rule holds one operator; this one has %zu: "
+                                   "put several conditions in `and: [...]`",
+                   n->count);
+        if (n->count == 0)
+            return;
+    }
     for (size_t i = 0; i < n->count; i++) {
         const ynode *k = n->keys[i];
-        if (k->type != YNODE_SCALAR)
-            continue;
-        size_t j;
-        for (j = 0; j < RULE_OPERATOR_COUNT; j++) {
-            if (strcmp(k->str, rule_operators[j]) == 0)
-                break;
-        }
-        if (j == RULE_OPERATOR_COUNT) {
-            const char *near = suggest_closest(k->str, rule_operators, RULE_OPERATOR_COUNT);
-            if (near != NULL)
-                load_error(lc, k->pos, "unknown rule operator `%s` (did you mean `%s`?)", k->str,
-                           near);
-            else
-                load_error(lc, k->pos,
-                           "unknown rule operator `%s`; expected eq, ne, gt, lt, ge, le, and, "
-                           "or, not, bool or var",
-                           k->str);
-            continue;
-        }
-        if (strcmp(k->str, "var") != 0) /* var takes a path, not a rule */
-            trigger_check_rule(lc, n->items[i], depth + 1);
+        if (k->type == YNODE_SCALAR)
+            trigger_check_args(lc, k, n->items[i], depth);
     }
 }
 

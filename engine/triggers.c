@@ -171,6 +171,47 @@ static void check_workflow(const dapt_trigger *tr, const char *file, const char 
     free_names(names, n);
 }
 
+static const dapt_param_info *find_param(const dapt_target_info *t, const char *name)
+{
+    for (size_t i = 0; i < t->param_count; i++)
+        if (strcmp(t->params[i].name, name) == 0)
+            return &t->params[i];
+    return NULL;
+}
+
+/* The rule's `parameters` against what the action takes: each a named
+ * argument, `event` given by dapt. */
+static void check_action_params(const dapt_trigger *tr, const dapt_target_info *t,
+                                const char *file, dapt_diags *diags, size_t *errors)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(tr->action_params, key, value)
+    {
+        (void)value;
+        if (find_param(t, key) != NULL || (t->flags & DAPT_TARGET_KWARGS))
+            continue;
+        strbuf names = {0};
+        for (size_t i = 0; i < t->param_count; i++)
+            strbuf_printf(&names, "%s%s", i ? ", " : "", t->params[i].name);
+        dapt_diags_add(diags, file, tr->target_pos, DAPT_SEV_ERROR,
+                       "`%s` has no parameter `%s` (it takes %s)", t->target, key,
+                       names.len ? names.buf : "none");
+        strbuf_free(&names);
+        (*errors)++;
+    }
+    for (size_t i = 0; i < t->param_count; i++) {
+        const dapt_param_info *p = &t->params[i];
+        if (p->required && strcmp(p->name, "event") != 0 &&
+            json_object_get(tr->action_params, p->name) == NULL) {
+            dapt_diags_add(diags, file, tr->target_pos, DAPT_SEV_ERROR,
+                           "`%s` requires `%s`: add it to the action's `parameters`", t->target,
+                           p->name);
+            (*errors)++;
+        }
+    }
+}
+
 static void check_action_target(const dapt_trigger *tr, const char *file,
                                 const dapt_registry *reg, dapt_diags *diags, size_t *errors)
 {
@@ -188,6 +229,8 @@ static void check_action_target(const dapt_trigger *tr, const char *file,
                        "print_event or a plugin target of kind action",
                        t->target, dapt_target_kind_name(t->kind));
         (*errors)++;
+    } else {
+        check_action_params(tr, t, file, diags, errors);
     }
 }
 
@@ -256,7 +299,9 @@ static void set_add_rule(triggers *set, const dapt_resource *res, const dapt_dia
 {
     const dapt_trigger *tr = res->u.trigger;
     const char *name = tr->name ? tr->name : "";
-    trigger_rule *dup = triggers_find(set, name);
+    /* its file, copied: growing the array below moves the rules */
+    const trigger_rule *first = triggers_find(set, name);
+    char *dup_file = first ? xstrdup(first->file) : NULL;
     set->rules = xrealloc(set->rules, set->count + 1, sizeof *set->rules);
     trigger_rule *r = &set->rules[set->count++];
     memset(r, 0, sizeof *r);
@@ -266,10 +311,11 @@ static void set_add_rule(triggers *set, const dapt_resource *res, const dapt_dia
     if (err != NULL)
         r->error = xasprintf("%s:%d:%d: %s", err->file, err->pos.line, err->pos.column,
                              err->message);
-    else if (dup != NULL)
+    else if (dup_file != NULL)
         r->error = xasprintf("%s:%d:%d: a rule named `%s` is also in %s: rule names must be "
                              "unique",
-                             res->file, res->pos.line, res->pos.column, name, dup->file);
+                             res->file, res->pos.line, res->pos.column, name, dup_file);
+    free(dup_file);
     rule_prepare(r, tr);
 }
 

@@ -312,16 +312,36 @@ cat >triggers/audit.yaml <<YAML
 kind: trigger_rule
 metadata: {name: audit}
 spec:
-  rule: {eq: [{var: type}, com.event.workflow.workflow_finished]}
+  # not the runs of rules (its own action is one)
+  rule:
+    and:
+      - eq: [{var: type}, com.event.workflow.workflow_finished]
+      - ne: [{var: data.source}, trigger]
   action: {target: dapt.append_event, parameters: {path: "$W/events.jsonl"}}
+---
+kind: trigger_rule
+metadata: {name: wrong_params}
+spec:
+  rule: {eq: [{var: type}, x]}
+  action: {target: dapt.append_event, parameters: {file: x}}
 YAML
+expect_exit 1 "action: parameters checked against the action" "$DAPT" validate triggers/audit.yaml
+contains "$TMP/err" "\`dapt.append_event\` has no parameter \`file\` (it takes path, event)" "... an unknown one"
+contains "$TMP/err" "\`dapt.append_event\` requires \`path\`: add it to the action's \`parameters\`" "... a missing one"
+sed -i '/^---$/,$d' triggers/audit.yaml
 expect_exit 0 "action: a plugin action validates" "$DAPT" validate triggers/audit.yaml
 daemon x1 2026-12-04T10:00:00Z
 expect_in "$TMP/x1.log" "rules fire here" "action: the daemon leads"
 expect_exit 0 "action: dapt run hello" "$DAPT" run hello --quiet
 expect_in "$TMP/x1.log" "trigger audit fired: run " "action: the rule fired a run of the action"
 expect_in "$W/events.jsonl" '"workflow":"hello"' "action: the event reached the action"
+expect_exit 0 "action: dapt run hello again" "$DAPT" run hello --quiet
+n=0
+while [ "$(wc -l <"$W/events.jsonl")" -lt 2 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 stop $pid "action: stopped"
+[ "$(wc -l <"$W/events.jsonl")" = 2 ] && ok "action: one line per run of hello, none for its own runs" || not_ok "action: one line per run of hello, none for its own runs ($(wc -l <"$W/events.jsonl"))"
+head -n 1 "$W/events.jsonl" >"$TMP/first.json"
+mv "$TMP/first.json" "$W/events.jsonl"
 jtrue "action: one line, the run of hello's end" "$W/events.jsonl" 'd["type"] == "com.event.workflow.workflow_finished" and d["data"]["state"] == "finished"'
 
 # ------------------------------------------------------------------

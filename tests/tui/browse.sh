@@ -6,9 +6,14 @@
 # theme with a typo is refused and named where it is wrong).
 . "$top_srcdir/tests/tui/lib.sh"
 
-# Golden screens show the build folder's plugin paths, and a description
-# naming the workspace (cut where its length puts the edge).
-TUI_NORMALIZE="s|$top_builddir|BUILD|g
+# Golden screens show the plugin paths, and a description naming the
+# workspace (cut where its length puts the edge).  The system plugins are
+# reached through a short link, so that a long build folder (make
+# distcheck's) does not wrap their paths on screen.
+ln -s "$top_builddir/plugins/uninstalled" "$TMP/sys"
+DAPT_PLUGIN_SYSTEM_PATH=$TMP/sys
+export DAPT_PLUGIN_SYSTEM_PATH
+TUI_NORMALIZE="s|$TMP/sys|SYS|g
 s|$TMP/p1|P1|g
 s|the C files of .*|the C files of ...|"
 
