@@ -185,6 +185,18 @@ jtrue "... it is listed disabled" "$TMP/list.json" 'd[0]["enabled"] is False and
 expect_exit 0 "enable it again" "$DAPT" triggers enable monthly
 "$DAPT" triggers list --json >"$TMP/list.json"
 jtrue "... it is listed enabled" "$TMP/list.json" 'd[0]["enabled"] is True'
+# a second file with a rule of the same name: that one is broken
+cat >triggers/z-dup.yaml <<'YAML'
+kind: trigger_rule
+metadata: {name: monthly}
+spec:
+  type: schedule
+  rule: ["0 0 2 * *"]
+  action: {target: print_event}
+YAML
+expect_exit 0 "list: two rules of one name" "$DAPT" triggers list
+contains "$TMP/out" "a rule named \`monthly\` is also in ./triggers/rules.yaml: rule names must be unique" "... the second is broken, saying where the first is"
+rm triggers/z-dup.yaml
 expect_exit 1 "enable: an unknown rule" "$DAPT" triggers enable montly
 contains "$TMP/err" "no trigger rule \`montly\` (did you mean \`monthly\`?)" "... with the nearest name"
 expect_exit 2 "triggers: no subcommand" "$DAPT" triggers
