@@ -44,6 +44,12 @@
  * another CPU costs tens of microseconds on some machines (VMs most), more
  * than a no-op stage itself.  The worker does the same on its side. */
 #define SPIN_US 100
+/* A stage's stdout and stderr are read this much at a time: then they wait
+ * for the next turn of the loop.  libuv would otherwise read a burst (a
+ * stage printing 400 KB at once) in one go, and the loop's other handles
+ * (the studio's keys) would wait until all of it was handled.  What is
+ * left when the task ends is read then (finishing_fire). */
+#define YIELD_BYTES (64u * 1024u)
 /* Workers dying before they ran anything, in a row: then the pool stops
  * starting new ones (a broken install must not fork forever). */
 #define START_DEATHS_MAX 3
@@ -56,6 +62,8 @@ typedef struct outpipe {
     worker *w;
     dapt_stream stream;
     strbuf partial; /* a line not ended yet */
+    size_t turn;    /* bytes read since it last let the loop turn */
+    bool paused;    /* reading stopped until the next turn (resume_fire) */
 } outpipe;
 
 struct worker {
@@ -96,6 +104,7 @@ struct executor {
     char *broken;       /* why no worker can be started any more */
     uv_timer_t timer;   /* reports `failed`; then close()'s grace period */
     uv_idle_t spin;     /* active: the loop polls instead of sleeping */
+    uv_idle_t resume;   /* active: an output pipe waits for the next turn */
     uv_check_t check;   /* active: tasks are finishing */
     worker *finishing, **finishing_tail;
     int64_t spin_until;
@@ -264,11 +273,41 @@ static void out_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(op->w->ex->readbuf, sizeof op->w->ex->readbuf);
 }
 
+static void out_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+static void resume_out(outpipe *op)
+{
+    if (op->paused && !uv_is_closing((uv_handle_t *)&op->pipe))
+        uv_read_start((uv_stream_t *)&op->pipe, out_alloc, out_read);
+    op->paused = false;
+}
+
+/* The next turn: the paused pipes read again. */
+static void resume_fire(uv_idle_t *idle)
+{
+    executor *ex = idle->data;
+    uv_idle_stop(idle);
+    for (size_t i = 0; i < ex->nslots; i++) {
+        worker *w = ex->slots[i];
+        if (w != NULL) {
+            resume_out(&w->out);
+            resume_out(&w->err);
+        }
+    }
+}
+
 static void out_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     outpipe *op = (outpipe *)s;
     if (n > 0) {
         out_data(op, buf->base, (size_t)n);
+        op->turn += (size_t)n;
+        if (op->turn >= YIELD_BYTES && !op->w->ex->closing) {
+            op->turn = 0;
+            op->paused = true;
+            uv_read_stop(s);
+            uv_idle_start(&op->w->ex->resume, resume_fire);
+        }
     } else if (n < 0) {
         uv_read_stop(s);
         out_flush_partial(op);
@@ -437,6 +476,11 @@ static void finishing_fire(uv_check_t *check)
     while (ex->finishing != NULL && !ex->closing) {
         worker *w = ex->finishing;
         finishing_remove(ex, w);
+        /* the worker flushed its output before it said done: what a
+         * paused pipe (or a burst bigger than one turn) still holds is
+         * this task's */
+        out_drain(&w->out);
+        out_drain(&w->err);
         if (w->task != NULL)
             task_complete(w);
     }
@@ -831,6 +875,8 @@ static int process_start(struct executor **out, const executor_config *cfg, char
     ex->timer.data = ex;
     uv_idle_init(ex->loop, &ex->spin);
     ex->spin.data = ex;
+    uv_idle_init(ex->loop, &ex->resume);
+    ex->resume.data = ex;
     uv_check_init(ex->loop, &ex->check);
     ex->check.data = ex;
     ex->finishing_tail = &ex->finishing;
@@ -887,6 +933,7 @@ static void process_close(struct executor *exp, void (*done)(void *data), void *
     executor *ex = (executor *)exp;
     ex->closing = true;
     uv_close((uv_handle_t *)&ex->spin, NULL);
+    uv_close((uv_handle_t *)&ex->resume, NULL);
     uv_close((uv_handle_t *)&ex->check, NULL);
     ex->done = done;
     ex->done_data = data;
