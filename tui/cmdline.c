@@ -130,23 +130,65 @@ static int cmd_edit(tui_app *app, const char *arg)
     return 0;
 }
 
+/* `:run [FILE] [K=V]...`: the words of arg; a word with `=` is an input
+ * value (V as JSON when it parses, else a string, as `dapt run --input`),
+ * the other one the file.  0, or -1 after saying what is wrong. */
+static int run_args(tui_app *app, const char *arg, char **file, json_t *input)
+{
+    char *copy = xstrdup(arg ? arg : ""), *save = NULL;
+    int rc = 0;
+    for (char *w = strtok_r(copy, " \t", &save); w != NULL && rc == 0;
+         w = strtok_r(NULL, " \t", &save)) {
+        char *eq = strchr(w, '=');
+        if (eq == NULL) {
+            if (*file != NULL) {
+                app_message(app, SLOT_ERROR, "usage: :run [FILE] [KEY=VALUE]... (one file)");
+                rc = -1;
+            } else {
+                *file = xstrdup(w);
+            }
+            continue;
+        }
+        if (eq == w) {
+            app_message(app, SLOT_ERROR, "input `%s` has no key: write KEY=VALUE", w);
+            rc = -1;
+            continue;
+        }
+        *eq = '\0';
+        json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+        json_object_set_new(input, w, v ? v : json_string(eq + 1));
+    }
+    free(copy);
+    return rc;
+}
+
 static int cmd_run(tui_app *app, const char *arg)
 {
-    if (arg == NULL) {
+    char *file = NULL;
+    json_t *input = json_object();
+    int rc = run_args(app, arg, &file, input);
+    json_t *in = json_object_size(input) ? input : NULL;
+    if (rc == 0 && file == NULL) {
         tui_view *ed = top_editor(app);
-        if (ed)
-            return view_editor_run(ed);
-        app_message(app, SLOT_ERROR, "usage: :run FILE (or :run in the editor)");
-        return -1;
+        if (ed) {
+            rc = view_editor_run(ed, in);
+        } else {
+            app_message(app, SLOT_ERROR, "usage: :run FILE [KEY=VALUE]... (or :run in the editor)");
+            rc = -1;
+        }
+    } else if (rc == 0) {
+        char *path = resolve(app, file, true);
+        if (path == NULL) {
+            app_message(app, SLOT_ERROR, "no workflow `%s`: not a file, and no workflows/%s.yaml",
+                        file, file);
+            rc = -1;
+        } else {
+            rc = app_run_file(app, path, in);
+        }
+        free(path);
     }
-    char *path = resolve(app, arg, true);
-    if (path == NULL) {
-        app_message(app, SLOT_ERROR, "no workflow `%s`: not a file, and no workflows/%s.yaml",
-                    arg, arg);
-        return -1;
-    }
-    int rc = app_run_file(app, path, NULL);
-    free(path);
+    free(file);
+    json_decref(input);
     return rc;
 }
 
@@ -242,7 +284,8 @@ static const cmd_row cmd_rows[] = {
     {"runs", "rs", ARG_RUN, false, cmd_runs, "run history, or one run by id"},
     {"triggers", "tr", ARG_TRIGGER, false, cmd_triggers, "trigger rules, or one rule's fires"},
     {"edit", "e", ARG_FILE, true, cmd_edit, "edit a file (NAME: workflows/NAME.yaml)"},
-    {"run", "r", ARG_WORKFLOW, false, cmd_run, "run a workflow (none: the open file)"},
+    {"run", "r", ARG_WORKFLOW, false, cmd_run,
+     "run a workflow (none: the open file), with input KEY=VALUE..."},
     {"w", "write", ARG_NONE, false, cmd_write, "save the open file"},
     {"history", "hi", ARG_FILE, false, cmd_history, "git history of a file (none: the open one)"},
     {"apply", NULL, ARG_FILE, false, cmd_apply, "validate and commit a file (none: the open one)"},

@@ -863,7 +863,8 @@ bool view_editor_modified(const tui_view *view);
 /* `:w` and `:run` on the editor on top: save (0, or -1 after showing
  * why), save then run the file. */
 int view_editor_save(tui_view *view);
-int view_editor_run(tui_view *view);
+/* input: the run's input (borrowed; NULL: none). */
+int view_editor_run(tui_view *view, json_t *input);
 /* The buffer's text (caller frees). */
 char *view_editor_text(const tui_view *view);
 /* Replace the whole buffer (one undoable edit; the buffer is then

@@ -526,12 +526,12 @@ int view_editor_save(tui_view *v)
     return save(ed);
 }
 
-int view_editor_run(tui_view *v)
+int view_editor_run(tui_view *v, json_t *input)
 {
     editor *ed = as_editor(v);
     if (!ed || save(ed) != 0)
         return -1;
-    return app_run_file(ed->base.app, ed->path, NULL);
+    return app_run_file(ed->base.app, ed->path, input);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1138,7 +1138,7 @@ static int editor_action(tui_view *v, tui_action a)
         save(ed);
         break;
     case ACTION_ED_RUN:
-        view_editor_run(v);
+        view_editor_run(v, NULL);
         break;
     case ACTION_ED_COMPLETE:
         complete(ed);

@@ -155,6 +155,22 @@ tui_expect "R: running" " running "
 tui_keys c y
 tui_expect "R: the new run cancelled" "── run cancelled after " 20
 
+# :run FILE K=V...: the run's input (V as JSON when it parses)
+tui_keys ':'
+tui_type 'run numbers city=Boston days=3'
+tui_keys Enter
+tui_expect "run with input: it ran" "── run finished in " 20
+if DAPT_WORKSPACE="$WS" "$DAPT" runs list --json --limit 1 2>/dev/null |
+    python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)[0]["input"] == {"city": "Boston", "days": 3} else 1)'; then
+    ok "run with input: the run's input, typed"
+else
+    not_ok "run with input: the run's input, typed"
+fi
+tui_keys ':'
+tui_type 'run numbers =3'
+tui_keys Enter
+tui_expect "run with input: a value without a key is refused" "input \`=3\` has no key"
+
 # q goes back view by view, and quits from the first
 n=0
 while [ $n -lt 10 ] && ! tui_exited; do
