@@ -33,6 +33,7 @@ typedef struct runs_view {
     char *error; /* why the store could not be read */
     uv_timer_t *tick;
     char status[96];
+    int wf_w; /* the WORKFLOW column: what the width leaves after COMMIT */
 } runs_view;
 
 static void rows_free(runs_view *v)
@@ -175,8 +176,19 @@ static tui_glyph state_glyph(dapt_state s)
     }
 }
 
-enum { COL_ID = 8, COL_STATE = 13, COL_WORKFLOW = 20, COL_STARTED = 14, COL_TOOK = 8,
-       COL_SOURCE = 8 };
+/* COL_WORKFLOW is the most the workflow column takes; it gives way (down
+ * to COL_WORKFLOW_MIN) so that COMMIT (7 characters and the dirty mark)
+ * stays on screen at 80 columns. */
+enum { COL_ID = 8, COL_STATE = 13, COL_WORKFLOW = 20, COL_WORKFLOW_MIN = 10, COL_STARTED = 14,
+       COL_TOOK = 8, COL_SOURCE = 8, COL_COMMIT = 9 };
+
+static int workflow_width(int w)
+{
+    int rest = 1 + COL_ID + 1 + COL_STATE + 1 + COL_STARTED + 1 + COL_TOOK + 1 + COL_SOURCE + 1 +
+               COL_COMMIT + 1;
+    int ww = w - rest;
+    return ww > COL_WORKFLOW ? COL_WORKFLOW : ww < COL_WORKFLOW_MIN ? COL_WORKFLOW_MIN : ww;
+}
 
 static void draw_row(void *data, size_t row, int y, int x, int w, bool selected)
 {
@@ -194,8 +206,8 @@ static void draw_row(void *data, size_t row, int y, int x, int w, bool selected)
     draw_str(y, cx + 2, COL_STATE - 2, st, live_cancel ? "cancelling" : dapt_state_name(r->state));
     cx += COL_STATE + 1;
     const char *wf = r->workflow ? r->workflow : "-";
-    draw_clamped(y, cx, COL_WORKFLOW, base, wf, strlen(wf));
-    cx += COL_WORKFLOW + 1;
+    draw_clamped(y, cx, v->wf_w, base, wf, strlen(wf));
+    cx += v->wf_w + 1;
     char buf[48];
     draw_str(y, cx, COL_STARTED, base, draw_when(r->started_us, buf, sizeof buf));
     cx += COL_STARTED + 1;
@@ -220,8 +232,9 @@ static void draw(tui_view *view, tui_rect r)
     runs_view *v = (runs_view *)view;
     if (r.h <= 0)
         return;
+    v->wf_w = workflow_width(r.w);
     draw_printf(r.y, r.x, r.w, SLOT_DIM, " %-*s %-*s %-*s %-*s %-*s %-*s %s", COL_ID, "ID",
-                COL_STATE, "STATE", COL_WORKFLOW, "WORKFLOW", COL_STARTED, "STARTED", COL_TOOK,
+                COL_STATE, "STATE", v->wf_w, "WORKFLOW", COL_STARTED, "STARTED", COL_TOOK,
                 "DURATION", COL_SOURCE, "SOURCE", "COMMIT");
     tui_rect body = {r.y + 1, r.x, r.h - 1, r.w};
     if (v->error) {
