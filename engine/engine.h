@@ -151,6 +151,9 @@ void config_free(dapt_config *cfg);
 
 /* trigger.c */
 dapt_trigger *trigger_load(load_ctx *lc, const ynode *doc);
+/* As resource_known: "spec" (a trigger rule's spec keys), "type" (its
+ * types), "action" (the action's keys). */
+const char *const *trigger_known(const char *what, size_t *count);
 void trigger_free(dapt_trigger *tr);
 
 /* tzone.c: a time zone from the tz database (TZif files in $TZDIR or

@@ -271,6 +271,26 @@ static void trigger_load_schedule_keys(load_ctx *lc, dapt_trigger *tr, const yno
                      tz != NULL ? "timezone" : "catchup");
 }
 
+const char *const *trigger_known(const char *what, size_t *count)
+{
+    static const struct {
+        const char *what;
+        const char *const *names;
+        size_t n;
+    } tables[] = {
+        {"spec", trigger_spec_keys, sizeof trigger_spec_keys / sizeof trigger_spec_keys[0]},
+        {"type", trigger_type_names, TRIGGER_TYPE_COUNT},
+        {"action", action_keys, sizeof action_keys / sizeof action_keys[0]},
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (strcmp(tables[i].what, what) == 0) {
+            *count = tables[i].n;
+            return tables[i].names;
+        }
+    *count = 0;
+    return NULL;
+}
+
 dapt_trigger *trigger_load(load_ctx *lc, const ynode *doc)
 {
     dapt_trigger *tr = xcalloc(1, sizeof *tr);

@@ -1379,6 +1379,9 @@ static void keys_for(keyset *ks, const outline *o, const place *pl, const comple
         if (kind.n == 0 || span_is(kind, "workflow")) {
             names = workflow_known("spec", &n);
             keyset_table(ks, names, n);
+        } else if (span_is(kind, "trigger_rule")) {
+            names = trigger_known("spec", &n);
+            keyset_table(ks, names, n);
         }
         break;
     }

@@ -262,6 +262,9 @@ static void test_keys_metadata_spec(void **state)
            "stages: ,description: ");
     expect(cat, "metadata:\n  name: x\nspec:\n  <|>\n", "key", "", "stages: ,description: ");
     expect(cat, "kind: config\nmetadata:\n  name: x\nspec:\n  <|>\n", "-", "", "");
+    /* a trigger rule's spec has its own keys */
+    expect(cat, "kind: trigger_rule\nmetadata:\n  name: x\nspec:\n  type: schedule\n  <|>\n", "key",
+           "", "rule: ,action: ,timezone: ,catchup: ");
     /* nothing is offered under annotations: they are free */
     expect(cat, "kind: workflow\nmetadata:\n  annotations:\n    <|>\n", "-", "", "");
 }
