@@ -57,13 +57,9 @@ static char *find_workflow(const char *arg)
     if (is_file(arg) || strcmp(arg, "-") == 0)
         return xstrdup(arg);
     if (strchr(arg, '/') == NULL) {
-        static const char *const exts[] = {".yaml", ".yml"};
-        for (size_t i = 0; i < 2; i++) {
-            char *p = xasprintf("%s/workflows/%s%s", cli_workspace(), arg, exts[i]);
-            if (is_file(p))
-                return p;
-            free(p);
-        }
+        char *p = fs_workflow_file(cli_workspace(), arg);
+        if (p != NULL)
+            return p;
     }
     fprintf(stderr, "dapt: no workflow `%s`: not a file, and no workflows/%s.yaml in the "
                     "workspace %s\n", arg, arg, cli_workspace());

@@ -24,21 +24,6 @@
 /* list                                                                */
 /* ------------------------------------------------------------------ */
 
-/* "in 3h12m", "in 42s", "now" from a number of seconds. */
-static void relative(char *buf, size_t size, int64_t s)
-{
-    if (s <= 0)
-        snprintf(buf, size, "now");
-    else if (s < 60)
-        snprintf(buf, size, "in %" PRId64 "s", s);
-    else if (s < 3600)
-        snprintf(buf, size, "in %" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-    else if (s < 86400)
-        snprintf(buf, size, "in %" PRId64 "h%02" PRId64 "m", s / 3600, s / 60 % 60);
-    else
-        snprintf(buf, size, "in %" PRId64 "d%02" PRId64 "h", s / 86400, s / 3600 % 24);
-}
-
 static const char *str_or(const json_t *o, const char *key, const char *dflt)
 {
     const char *s = json_string_value(json_object_get(o, key));
@@ -59,7 +44,7 @@ static void print_list(const json_t *list, int64_t now)
             int64_t us;
             char rel[24] = "";
             if (store_parse_time(json_object_get(o, "next_fire"), &us) == 0)
-                relative(rel, sizeof rel, us / 1000000 - now);
+                trigger_countdown(rel, sizeof rel, us / 1000000 - now);
             snprintf(next, sizeof next, "%s (%s)", nf, rel);
         } else if (strcmp(str_or(o, "type", ""), "condition") == 0) {
             snprintf(next, sizeof next, "on an event");

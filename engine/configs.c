@@ -112,53 +112,6 @@ json_t *configs_merge(const dapt_config *const *configs, size_t count, const dap
 /* WORKSPACE/configs/                                                  */
 /* ------------------------------------------------------------------ */
 
-static bool config_file_name(const char *name)
-{
-    size_t n = strlen(name);
-    if (name[0] == '.') /* hidden: an editor's or a tool's */
-        return false;
-    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
-}
-
-static int name_compare(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The config files of `dir`, sorted.  0 (none when the folder does not
- * exist), or -1 after an error in diags. */
-static int config_files(char ***out, size_t *count, const char *dir, dapt_diags *diags)
-{
-    *out = NULL;
-    *count = 0;
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        dapt_diags_add(diags, dir, (dapt_pos){0, 0}, DAPT_SEV_ERROR,
-                       "cannot read the configs folder: %s", strerror(errno));
-        return -1;
-    }
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!config_file_name(e->d_name))
-            continue;
-        char *path = xasprintf("%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-            *out = xrealloc(*out, *count + 1, sizeof **out);
-            (*out)[(*count)++] = path;
-        } else {
-            free(path);
-        }
-    }
-    closedir(d);
-    if (*count > 1)
-        qsort(*out, *count, sizeof **out, name_compare);
-    return 0;
-}
-
 /* Flowdapt refuses a second config of the same name; so does this: the
  * first one (in file order) is used. */
 static bool config_name_taken(dapt_config *const *configs, size_t count, const dapt_resource *r,
@@ -185,7 +138,7 @@ int configs_for_workflow(json_t **out, json_t **used, json_t **used_files,
         strcmp(workspace, ".") == 0 ? xstrdup("configs") : xasprintf("%s/configs", workspace);
     char **files;
     size_t nfiles;
-    config_files(&files, &nfiles, dir, diags);
+    fs_yaml_files(&files, &nfiles, dir, diags);
     free(dir);
 
     dapt_bundle **bundles = xcalloc(nfiles + 1, sizeof *bundles);

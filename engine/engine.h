@@ -338,6 +338,16 @@ int fs_write_all(int fd, const void *data, size_t n);
  * with `replace` false, link: an existing file is never overwritten and
  * the call fails with EEXIST), then fsync of the folder.  0 or -1/errno. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool replace);
+/* A YAML file's name (.yaml or .yml), not hidden. */
+bool fs_yaml_name(const char *name);
+/* The YAML files of `dir` (regular files), as paths DIR/NAME, sorted.
+ * 0 (none when the folder does not exist), or -1 after an error in diags.
+ * Free with fs_paths_free. */
+int fs_yaml_files(char ***out, size_t *count, const char *dir, dapt_diags *diags);
+void fs_paths_free(char **paths, size_t count);
+/* WORKSPACE/workflows/NAME.yaml (or .yml) when it is a file; caller
+ * frees; NULL when neither is. */
+char *fs_workflow_file(const char *workspace, const char *name);
 
 /* libexec.c: the path of a helper program (dapt-git, dapt-worker):
  * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.
@@ -821,6 +831,12 @@ int64_t trigger_rule_prev(const trigger_rule *r, int64_t now);
  * error}] with times as ISO text (UTC) or null.  states: from
  * store_trigger_states (NULL: none). New array. */
 json_t *triggers_list_json(const triggers *set, const json_t *states, int64_t now);
+/* The time until a fire, `s` seconds away: "in 42s", "in 4m12s",
+ * "in 3h12m", "in 2d03h", or "now". */
+void trigger_countdown(char *buf, size_t size, int64_t s);
+/* Unix time `s` (whole seconds) as "2026-12-04T15:30:00Z" (buf: 32 bytes
+ * or more). */
+void trigger_iso(char *buf, size_t size, int64_t s);
 
 /* The clock of trigger rules: real time, or DAPT_CLOCK for tests:
  * "2026-03-29T00:59:00Z" (time starts there and runs on) with an
@@ -847,6 +863,7 @@ typedef struct trigger_service_options {
     bool passive;
     const char *role;              /* "daemon", "studio": written in the lock file */
     const dapt_registry *registry; /* borrowed; NULL: opened for the workspace */
+    store *store;                  /* the run store (borrowed); NULL: opened for it */
     /* Everything the service has to say (a fire, a run's end, a missed
      * slot, a loop stopped, a load error); text borrowed. */
     void (*on_message)(trigger_msg level, const char *text, void *data);

@@ -1,6 +1,7 @@
 /* fs.c: small file-system helpers shared by the engine and the program. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -109,4 +110,69 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
         sync_parent(path);
     errno = saved;
     return rc;
+}
+
+bool fs_yaml_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (name[0] == '.') /* hidden: an editor's or a tool's */
+        return false;
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static int path_compare(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int fs_yaml_files(char ***out, size_t *count, const char *dir, dapt_diags *diags)
+{
+    *out = NULL;
+    *count = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        dapt_diags_add(diags, dir, (dapt_pos){0, 0}, DAPT_SEV_ERROR,
+                       "cannot read the folder: %s", strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!fs_yaml_name(e->d_name))
+            continue;
+        char *path = xasprintf("%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            *out = xrealloc(*out, *count + 1, sizeof **out);
+            (*out)[(*count)++] = path;
+        } else {
+            free(path);
+        }
+    }
+    closedir(d);
+    if (*count > 1)
+        qsort(*out, *count, sizeof **out, path_compare);
+    return 0;
+}
+
+void fs_paths_free(char **paths, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(paths[i]);
+    free(paths);
+}
+
+char *fs_workflow_file(const char *workspace, const char *name)
+{
+    static const char *const exts[] = {".yaml", ".yml"};
+    for (size_t i = 0; i < 2; i++) {
+        char *p = xasprintf("%s/workflows/%s%s", workspace, name, exts[i]);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            return p;
+        free(p);
+    }
+    return NULL;
 }

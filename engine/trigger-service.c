@@ -57,6 +57,7 @@ struct trigger_service {
     char *workspace;
     char *role;
     store *st;
+    store *own_st; /* st when the service opened it */
     dapt_registry *own_reg;
     const dapt_registry *reg;
     triggers *set;
@@ -97,14 +98,6 @@ static void changed(trigger_service *ts)
 static int64_t now_s(const trigger_service *ts)
 {
     return (int64_t)floor(trigger_clock_now(&ts->clock));
-}
-
-static void iso(char *buf, size_t size, int64_t s)
-{
-    clock_iso(buf, size, s * 1000000);
-    char *dot = strchr(buf, '.');
-    if (dot != NULL)
-        memcpy(dot, "Z", 2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -391,7 +384,7 @@ static void fire(trigger_service *ts, const trigger_rule *r, const json_t *event
 static json_t *slot_event(const trigger_rule *r, int64_t slot, const char *type)
 {
     char when[40];
-    iso(when, sizeof when, slot);
+    trigger_iso(when, sizeof when, slot);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "id", when, "time", when,
                      "channel", "triggers", "source", "trigger", "type", type, "data", "rule",
                      r->name, "slot", when);
@@ -424,7 +417,7 @@ static void schedule_rule(trigger_service *ts, const trigger_rule *r, const json
     if (en != NULL && !json_is_true(en))
         return; /* passed over while disabled */
     char when[40];
-    iso(when, sizeof when, prev);
+    trigger_iso(when, sizeof when, prev);
     if (now - prev > TRIGGER_LATE_S && !r->tr->catchup) {
         say(ts, TRIGGER_MSG_WARN,
             "trigger %s: slot %s was missed (nothing ran then) and is skipped; "
@@ -587,12 +580,16 @@ int trigger_service_start(trigger_service **out, struct uv_loop_s *loop,
     ts->o.workspace = ts->workspace;
     ts->o.role = ts->role;
     ts->lock_fd = -1;
-    if (trigger_clock_init(&ts->clock, error) < 0 || store_open(&ts->st, ts->workspace, error) < 0) {
+    ts->st = opts->store;
+    if (trigger_clock_init(&ts->clock, error) < 0 ||
+        (ts->st == NULL && store_open(&ts->own_st, ts->workspace, error) < 0)) {
         free(ts->workspace);
         free(ts->role);
         free(ts);
         return -1;
     }
+    if (ts->st == NULL)
+        ts->st = ts->own_st;
     ts->reg = opts->registry;
     if (ts->reg == NULL) {
         dapt_registry_options ro = {.workspace = ts->workspace};
@@ -720,7 +717,7 @@ void trigger_service_free(trigger_service *ts)
     }
     triggers_free(ts->set);
     dapt_registry_free(ts->own_reg);
-    store_close(ts->st);
+    store_close(ts->own_st);
     if (ts->lock_fd >= 0)
         close(ts->lock_fd); /* lets go of the lead */
     free(ts->workspace);

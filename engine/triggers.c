@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,111 +25,50 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static bool yaml_name(const char *name)
-{
-    size_t n = strlen(name);
-    return name[0] != '.' && ((n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-                              (n > 4 && strcmp(name + n - 4, ".yml") == 0));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The YAML files of DIR, sorted (caller frees each and the array). */
-static char **yaml_files(const char *dir, size_t *count)
-{
-    *count = 0;
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return NULL;
-    char **names = NULL;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!yaml_name(e->d_name))
-            continue;
-        names = xrealloc(names, *count + 1, sizeof *names);
-        names[(*count)++] = xstrdup(e->d_name);
-    }
-    closedir(d);
-    if (*count > 1)
-        qsort(names, *count, sizeof *names, cmp_str);
-    return names;
-}
-
-static void free_names(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* The names of the workspace's workflows, for "did you mean". */
-static char **workflow_names(const char *workspace, size_t *count)
+/* One look at every workflow file of the workspace: the file whose
+ * workflow is named `want` (*found, caller frees; NULL when none), and
+ * when `names` is not NULL every workflow's name (for "did you mean";
+ * free with fs_paths_free). */
+static void workflow_scan(const char *workspace, const char *want, char **found, char ***names,
+                          size_t *count)
 {
     char *dir = xasprintf("%s/workflows", workspace);
+    dapt_diags diags = {0};
+    char **files;
     size_t nfiles;
-    char **files = yaml_files(dir, &nfiles);
-    char **names = NULL;
-    *count = 0;
-    for (size_t i = 0; i < nfiles; i++) {
-        char *path = xasprintf("%s/%s", dir, files[i]);
-        dapt_diags diags = {0};
+    fs_yaml_files(&files, &nfiles, dir, &diags);
+    *found = NULL;
+    if (names != NULL) {
+        *names = NULL;
+        *count = 0;
+    }
+    for (size_t i = 0; i < nfiles && (names != NULL || *found == NULL); i++) {
         dapt_bundle *b = NULL;
-        dapt_load_file(&b, path, &diags);
+        dapt_load_file(&b, files[i], &diags);
         const dapt_workflow *wf = dapt_bundle_workflow(b);
         if (wf != NULL && wf->name != NULL) {
-            names = xrealloc(names, *count + 1, sizeof *names);
-            names[(*count)++] = xstrdup(wf->name);
+            if (*found == NULL && strcmp(wf->name, want) == 0)
+                *found = xstrdup(files[i]);
+            if (names != NULL) {
+                *names = xrealloc(*names, *count + 1, sizeof **names);
+                (*names)[(*count)++] = xstrdup(wf->name);
+            }
         }
         dapt_bundle_free(b);
-        dapt_diags_free(&diags);
-        free(path);
     }
-    free_names(files, nfiles);
+    dapt_diags_free(&diags); /* the workflows' own problems are not the rule's */
+    fs_paths_free(files, nfiles);
     free(dir);
-    return names;
 }
 
 char *triggers_find_workflow(const char *workspace, const char *name)
 {
     if (name == NULL || *name == '\0' || strchr(name, '/') != NULL)
         return NULL;
-    static const char *const exts[] = {".yaml", ".yml"};
-    for (size_t i = 0; i < 2; i++) {
-        char *p = xasprintf("%s/workflows/%s%s", workspace, name, exts[i]);
-        if (is_file(p))
-            return p;
-        free(p);
-    }
-    /* Flowdapt names a workflow by its metadata.name, whatever its file */
-    char *dir = xasprintf("%s/workflows", workspace);
-    size_t n;
-    char **files = yaml_files(dir, &n);
-    char *found = NULL;
-    for (size_t i = 0; i < n && found == NULL; i++) {
-        char *path = xasprintf("%s/%s", dir, files[i]);
-        dapt_diags diags = {0};
-        dapt_bundle *b = NULL;
-        dapt_load_file(&b, path, &diags);
-        const dapt_workflow *wf = dapt_bundle_workflow(b);
-        if (wf != NULL && wf->name != NULL && strcmp(wf->name, name) == 0)
-            found = path;
-        else
-            free(path);
-        dapt_bundle_free(b);
-        dapt_diags_free(&diags);
-    }
-    free_names(files, n);
-    free(dir);
-    return found;
+    char *path = fs_workflow_file(workspace, name);
+    if (path == NULL) /* Flowdapt names a workflow by its metadata.name, whatever its file */
+        workflow_scan(workspace, name, &path, NULL, NULL);
+    return path;
 }
 
 static void check_workflow(const dapt_trigger *tr, const char *file, const char *workspace,
@@ -150,13 +88,16 @@ static void check_workflow(const dapt_trigger *tr, const char *file, const char 
     free(dir);
     if (!have_dir) /* not in a workspace: nothing to check against */
         return;
-    char *path = triggers_find_workflow(workspace, wf);
+    char *path = strchr(wf, '/') ? NULL : fs_workflow_file(workspace, wf);
+    char **names = NULL;
+    size_t n = 0;
+    if (path == NULL && strchr(wf, '/') == NULL)
+        workflow_scan(workspace, wf, &path, &names, &n);
     if (path != NULL) {
         free(path);
+        fs_paths_free(names, n);
         return;
     }
-    size_t n;
-    char **names = workflow_names(workspace, &n);
     const char *near = suggest_closest(wf, (const char *const *)names, n);
     if (near != NULL)
         dapt_diags_add(diags, file, tr->workflow_pos, DAPT_SEV_ERROR,
@@ -168,7 +109,7 @@ static void check_workflow(const dapt_trigger *tr, const char *file, const char 
                        "no workflow of that name",
                        wf, wf);
     (*errors)++;
-    free_names(names, n);
+    fs_paths_free(names, n);
 }
 
 static const dapt_param_info *find_param(const dapt_target_info *t, const char *name)
@@ -324,10 +265,11 @@ triggers *triggers_load(const char *workspace, const dapt_registry *reg, dapt_di
     triggers *set = xcalloc(1, sizeof *set);
     set->workspace = xstrdup(workspace);
     char *dir = xasprintf("%s/triggers", workspace);
+    char **files;
     size_t n;
-    char **files = yaml_files(dir, &n);
+    fs_yaml_files(&files, &n, dir, diags); /* an unreadable folder is said there */
     for (size_t i = 0; i < n; i++) {
-        char *path = xasprintf("%s/%s", dir, files[i]);
+        const char *path = files[i];
         size_t from = diags->count;
         dapt_bundle *b = NULL;
         dapt_load_file(&b, path, diags);
@@ -344,9 +286,8 @@ triggers *triggers_load(const char *workspace, const dapt_registry *reg, dapt_di
             set->bundles = xrealloc(set->bundles, set->nbundles + 1, sizeof *set->bundles);
             set->bundles[set->nbundles++] = b;
         }
-        free(path);
     }
-    free_names(files, n);
+    fs_paths_free(files, n);
     free(dir);
     return set;
 }
@@ -401,16 +342,21 @@ int64_t trigger_rule_prev(const trigger_rule *r, int64_t now)
     return best;
 }
 
+void trigger_iso(char *buf, size_t size, int64_t s)
+{
+    clock_iso(buf, size, s * 1000000);
+    /* whole seconds: no ".000" */
+    char *dot = strchr(buf, '.');
+    if (dot != NULL)
+        memcpy(dot, "Z", 2);
+}
+
 static json_t *iso_or_null(int64_t s)
 {
     if (s <= 0 || s == INT64_MAX)
         return json_null();
     char buf[40];
-    clock_iso(buf, sizeof buf, s * 1000000);
-    /* whole seconds read better: drop ".000" */
-    char *dot = strchr(buf, '.');
-    if (dot != NULL && strncmp(dot, ".000Z", 5) == 0)
-        memmove(dot, dot + 4, strlen(dot + 4) + 1);
+    trigger_iso(buf, sizeof buf, s);
     return json_string(buf);
 }
 
@@ -454,6 +400,20 @@ json_t *triggers_list_json(const triggers *set, const json_t *states, int64_t no
         json_array_append_new(list, o);
     }
     return list;
+}
+
+void trigger_countdown(char *buf, size_t size, int64_t s)
+{
+    if (s <= 0)
+        snprintf(buf, size, "now");
+    else if (s < 60)
+        snprintf(buf, size, "in %llds", (long long)s);
+    else if (s < 3600)
+        snprintf(buf, size, "in %lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+    else if (s < 86400)
+        snprintf(buf, size, "in %lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
+    else
+        snprintf(buf, size, "in %lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
 }
 
 /* ------------------------------------------------------------------ */

@@ -1181,6 +1181,7 @@ static void triggers_start(tui_app *app, char **say)
         .workspace = app->workspace,
         .role = "studio",
         .registry = app->registry,
+        .store = app->store,
         .on_message = on_trigger_message,
         .on_run = on_trigger_run,
         .on_change = on_trigger_change,

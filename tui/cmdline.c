@@ -96,14 +96,10 @@ static char *resolve(tui_app *app, const char *arg, bool must_exist)
     char *p = xasprintf("%s/%s", app->workspace, arg);
     if (is_file(p) || strchr(arg, '/'))
         return p;
-    static const char *const exts[] = {".yaml", ".yml"};
-    for (size_t i = 0; i < 2; i++) {
-        char *w = xasprintf("%s/workflows/%s%s", app->workspace, arg, exts[i]);
-        if (is_file(w)) {
-            free(p);
-            return w;
-        }
-        free(w);
+    char *w = fs_workflow_file(app->workspace, arg);
+    if (w != NULL) {
+        free(p);
+        return w;
     }
     if (must_exist) {
         free(p);

@@ -100,21 +100,6 @@ static const char *short_text(tui_app *app, const char *text)
     return strncmp(text, app->workspace, n) == 0 && text[n] == '/' ? text + n + 1 : text;
 }
 
-/* "in 42s", "in 4m12s", "in 3h12m", "in 2d03h", "now". */
-static void countdown(char *buf, size_t size, int64_t s)
-{
-    if (s <= 0)
-        snprintf(buf, size, "now");
-    else if (s < 60)
-        snprintf(buf, size, "in %llds", (long long)s);
-    else if (s < 3600)
-        snprintf(buf, size, "in %lldm%02llds", (long long)(s / 60), (long long)(s % 60));
-    else if (s < 86400)
-        snprintf(buf, size, "in %lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
-    else
-        snprintf(buf, size, "in %lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
-}
-
 /* A UTC time: on the day of `now` as "01:00Z" (with `seconds`,
  * "01:00:05Z"), else with the date, "03-30 01:00Z". */
 static const char *utc(char *buf, size_t size, int64_t t, int64_t now, bool seconds)
@@ -361,7 +346,7 @@ static void draw_rule(void *data, size_t row, int y, int x, int w, bool selected
     } else if (!r->schedule) {
         draw_str(y, cx, d->c.next, selected ? base : SLOT_DIM, "on an event");
     } else if (r->next_s > 0) {
-        countdown(buf, sizeof buf, r->next_s - d->now);
+        trigger_countdown(buf, sizeof buf, r->next_s - d->now);
         int used = draw_str(y, cx, d->c.next, base, buf);
         utc(when, sizeof when, r->next_s, d->now, false);
         draw_str(y, cx + used + 1, d->c.next - used - 1, selected ? base : SLOT_DIM, when);

@@ -301,11 +301,13 @@ static void test_descriptors(void **state)
 /* dapt.append_event: one JSON line per event, appended */
 static void test_append_event(void **state)
 {
-    char path[] = "/tmp/dapt-append-XXXXXX";
+    const char *base = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/dapt-append-XXXXXX", base && *base ? base : "/tmp");
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    char kw[128];
+    char kw[640];
     snprintf(kw, sizeof kw, "{\"path\": \"%s\", \"event\": {\"type\": \"t\", \"n\": 1}}", path);
     json_t *out = call(dapt_desc, "append_event", "[]", kw);
     assert_non_null(out);

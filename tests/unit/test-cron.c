@@ -607,7 +607,9 @@ static void write_file(const char *dir, const char *name, const void *data, size
 
 static void test_zone_files(void **state)
 {
-    char dir[] = "/tmp/test-cron-XXXXXX";
+    const char *base = getenv("TMPDIR");
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/test-cron-XXXXXX", base && *base ? base : "/tmp");
     assert_non_null(mkdtemp(dir));
     unsigned char buf[512], *p;
 
