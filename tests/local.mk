@@ -1,6 +1,8 @@
 # Tests: cmocka unit tests (one group per binary, TAP), CLI tests in shell
-# (TAP too, through tests/cli/lib.sh).  Every test gets a private HOME,
-# cache and config, and a fixed TZ and locale.
+# (TAP too, through tests/cli/lib.sh).  The tests get a HOME, cache and
+# config apart from the user's, and a fixed TZ and locale; a shell test
+# then takes a home of its own (tests/cli/lib.sh), as make check runs
+# tests side by side.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 # No test may hang the suite (a run that never ends, a lost wake-up): one
 # that takes 15 minutes is killed, and so fails.
@@ -24,7 +26,7 @@ UNIT_INCLUDES = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(YAML_C
 UNIT_LIBS = libdapt-core.la $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBUV_LIBS)
 
 EXTRA_DIST += %reldir%/cli/lib.sh %reldir%/data
-# The private HOME the tests write to (caches, installed plugins).
+# The HOME the unit tests share (caches, installed plugins).
 clean-local: tests-home-clean
 tests-home-clean:
 	rm -rf %reldir%/home

@@ -6,7 +6,12 @@ tap_n=0
 tap_failed=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dapt-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$HOME" 2>/dev/null || true
+# A home of the test's own: make check runs tests side by side, and one
+# that writes a config.yaml, a theme or a cache must not be seen by another.
+HOME=$TMP/home
+XDG_CACHE_HOME=$HOME/.cache XDG_CONFIG_HOME=$HOME/.config XDG_DATA_HOME=$HOME/.local/share
+export HOME XDG_CACHE_HOME XDG_CONFIG_HOME XDG_DATA_HOME
+mkdir -p "$HOME"
 
 ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
 not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }

@@ -83,7 +83,7 @@ tui_keys q
 if tui_wait "[dapt exited 0]" 10; then ok "q quits (status 0)"; else not_ok "q quits"; tui_dump; fi
 
 # A theme from the environment, and NO_COLOR forcing mono.
-tui_tmux kill-server 2>/dev/null
+tui_stop
 DAPT_THEME=high-contrast tui_start
 tui_keys ':'
 tui_type 'theme'
@@ -91,7 +91,7 @@ tui_keys Enter
 tui_expect "DAPT_THEME selects the theme" "theme: high-contrast"
 tui_keys q
 tui_wait "[dapt exited 0]" 10
-tui_tmux kill-server 2>/dev/null
+tui_stop
 NO_COLOR=1 tui_start
 tui_keys ':'
 tui_type 'theme'
@@ -101,14 +101,14 @@ tui_keys q
 tui_wait "[dapt exited 0]" 10
 
 # SIGTERM leaves cleanly, restoring the terminal.
-tui_tmux kill-server 2>/dev/null
+tui_stop
 tui_start
 pid=$(tui_pid)
 kill -TERM "$pid"
 if tui_wait "[dapt exited 143]" 10; then ok "SIGTERM: exit 143"; else not_ok "SIGTERM"; tui_dump; fi
 
 # keys: and ui.theme from the user's config.yaml.
-tui_tmux kill-server 2>/dev/null
+tui_stop
 mkdir -p "$XDG_CONFIG_HOME/dapt"
 printf 'ui:\n  theme: light\nkeys:\n  workflows.run: x F5\n' >"$XDG_CONFIG_HOME/dapt/config.yaml"
 tui_start
@@ -120,7 +120,7 @@ tui_keys Enter
 tui_expect "ui.theme from the config" "theme: light"
 tui_keys q
 tui_wait "[dapt exited 0]" 10
-tui_tmux kill-server 2>/dev/null
+tui_stop
 printf 'keys:\n  workflows.rnu: x\n' >"$XDG_CONFIG_HOME/dapt/config.yaml"
 tui_start
 tui_expect "keys: a bad entry is reported at start" "keys: no action \`workflows.rnu\`"

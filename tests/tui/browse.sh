@@ -172,5 +172,5 @@ else
     ok "copy: nothing written before a save"
 fi
 
-tui_tmux kill-server 2>/dev/null
+tui_stop
 done_testing

@@ -114,7 +114,7 @@ check "the copy names the file" grep -q "^# dapt recover: .*/$FILE\$" "$REC"
 check "the copy holds the edit" grep -q '^  name: etl_v2$' "$REC"
 kill -9 "$(tui_pid)"
 tui_wait "[dapt exited 137]" 10
-tui_tmux kill-server 2>/dev/null
+tui_stop
 check "the file is as saved" grep -q '^  name: etl$' "$WS/$FILE"
 
 # Opened again: the copy is offered; y loads it (modified).
@@ -152,7 +152,7 @@ while [ ! -f "$REC" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
 check "a recovery copy again" test -f "$REC"
 kill -9 "$(tui_pid)"
 tui_wait "[dapt exited 137]" 10
-tui_tmux kill-server 2>/dev/null
+tui_stop
 tui_start --edit "$FILE"
 tui_expect "recovery offered again" "Recover unsaved changes to $FILE from "
 tui_keys n
@@ -162,7 +162,7 @@ tui_expect "n: unmodified" " NAV  $FILE "
 check "n: the copy is dropped" test ! -e "$REC"
 tui_keys q q
 tui_expect "q q: back, then quit" "[dapt exited 0]" 10
-tui_tmux kill-server 2>/dev/null
+tui_stop
 
 # The vi mode (settings editor.vi): normal mode first; dd, p, u, i.
 printf 'editor:\n  vi: true\n' >>"$WS/dapt.yaml"

@@ -6,6 +6,8 @@
 #   . "$top_srcdir/tests/tui/lib.sh"
 #   tui_workspace                  # $WS: a fresh copy of examples/
 #   tui_start [DAPT ARGS...]       # dapt -C $WS ARGS in tmux; waits for the header
+#   tui_stop                       # end the tmux server and the studio in it, and
+#                                  # wait until both are gone (before tui_start again)
 #   tui_keys KEY...                # tmux send-keys names: Enter Escape Tab C-s Up ...
 #   tui_type TEXT                  # literal text
 #   tui_wait TEXT [SECONDS]        # poll the screen until TEXT shows (0), else 1
@@ -41,6 +43,25 @@ DAPT_CLOCK=${DAPT_CLOCK:-2026-03-29T12:00:00Z}
 export DAPT_CLOCK
 
 tui_tmux() { tmux -S "$TUI_SOCK" "$@"; }
+
+# kill-server returns before the server is gone: a new-session sent at
+# once can reach the dying server and vanish with it.  So wait for the
+# server to stop answering, and for the studio (it gets SIGHUP) to end.
+tui_stop() {
+    ts_pid=$(tui_pid 2>/dev/null)
+    tui_tmux kill-server 2>/dev/null
+    n=200
+    while [ "$n" -gt 0 ] && tui_tmux list-sessions >/dev/null 2>&1; do
+        sleep 0.05
+        n=$((n - 1))
+    done
+    rm -f "$TUI_SOCK"
+    n=200
+    while [ "$n" -gt 0 ] && [ -n "$ts_pid" ] && kill -0 "$ts_pid" 2>/dev/null; do
+        sleep 0.05
+        n=$((n - 1))
+    done
+}
 
 tui_cleanup() {
     tmux -S "$TUI_SOCK" kill-server 2>/dev/null
@@ -78,7 +99,11 @@ EOS
     tui_tmux set-option -g default-terminal tmux-256color >/dev/null
     tui_tmux set-option -g status off >/dev/null
     tui_tmux set-option -g escape-time 0 >/dev/null
-    tui_wait " dapt " 20
+    if ! tui_wait " dapt " 30; then
+        echo "# the studio did not start within 30 s"
+        tui_dump
+        return 1
+    fi
 }
 
 tui_screen() { tui_tmux capture-pane -p -t studio; }

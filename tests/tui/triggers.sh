@@ -175,7 +175,7 @@ tui_keys q
 tui_expect "quits with status 0" "[dapt exited 0]" 10
 
 # --- rules that cannot be put to work: the studio says why, once ------------
-tui_tmux kill-server 2>/dev/null
+tui_stop
 DAPT_CLOCK=yesterday tui_start
 tui_expect "start: why the rules are not at work" "trigger rules are not at work: DAPT_CLOCK=yesterday"
 tui_keys 5
