@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,12 @@ typedef struct slot {
     struct executor *ex;
     pthread_t thread;
     task *cur;
+    /* The task and item whose call is running, as the capture sees it:
+     * set and cleared under cap_mu, so that no call starts or ends while
+     * the pipes are being read for someone (a reader holding a stale
+     * owner gave a call's lines to no stage). */
+    task *owner;
+    long owner_item;
     bool abandoned; /* under mu */
     bool exited;
 } slot;
@@ -42,7 +49,8 @@ typedef struct slot {
 /* stdout and stderr of the process, captured while the executor lives:
  * the read end of a pipe, drained by the loop when it is readable and by
  * a thread right after each call (so what a stage printed is its own when
- * it runs alone), both under the executor's cap_mu. */
+ * it runs alone), both under the executor's cap_mu, which also guards
+ * each slot's owner. */
 typedef struct capture {
     uv_poll_t poll;
     int fd;
@@ -138,7 +146,8 @@ static int sink_object(void *data, json_t *request, json_t **reply, char **error
     return rc;
 }
 
-static void capture_after_call(struct executor *ex, task *t, long item);
+static void capture_before_call(slot *sl, task *t, long item);
+static void capture_after_call(slot *sl, task *t, long item);
 
 static json_t *sink_context(void *data, const char *key)
 {
@@ -173,10 +182,12 @@ static void run_calls(slot *sl, task *t, const run_info *info)
     hc.plugin_dir = t->plugin_dir;
     for (size_t c = 0; c < t->ncalls && !t->cancel; c++) {
         task_call *call = &t->calls[c];
+        if (sl->ex->capturing)
+            capture_before_call(sl, t, call->item);
         call->value = host_call(&hc, fn, call->args, t->kwargs, call->item, t->attempt,
                                 &call->error);
         if (sl->ex->capturing)
-            capture_after_call(sl->ex, t, call->item);
+            capture_after_call(sl, t, call->item);
         call->done = true;
     }
     host_ctx_clear(&hc);
@@ -251,20 +262,21 @@ static int add_thread(struct executor *ex, char **error)
 /* Capturing stdout and stderr                                         */
 /* ------------------------------------------------------------------ */
 
-/* The task a line of raw output belongs to: the only one running, else
- * none (threads share one stdout; their lines cannot be told apart). */
-static task *only_task(struct executor *ex)
+/* The slot whose call a line of raw output belongs to: the only one
+ * with a call running, else none (threads share one stdout; their lines
+ * cannot be told apart).  cap_mu held. */
+static slot *only_owner(struct executor *ex)
 {
-    task *found = NULL;
+    slot *found = NULL;
     pthread_mutex_lock(&ex->mu);
     for (size_t i = 0; i < ex->nslots; i++) {
-        if (ex->slots[i]->cur == NULL || ex->slots[i]->abandoned)
+        if (ex->slots[i]->owner == NULL || ex->slots[i]->abandoned)
             continue;
         if (found != NULL) {
             found = NULL;
             break;
         }
-        found = ex->slots[i]->cur;
+        found = ex->slots[i];
     }
     pthread_mutex_unlock(&ex->mu);
     return found;
@@ -279,15 +291,23 @@ static void capture_lines(capture *c, const char *data, size_t n, task *t, long 
                   CAPTURE_LINE_MAX);
 }
 
-/* Read everything the pipe holds now.  `last`: a line without its newline
- * is handed over too (the stage is done).  cap_mu held. */
-static void capture_drain(capture *c, task *t, long item, bool last)
+/* The most the loop reads of a pipe in one turn: a stage that writes
+ * without pause must not hold the loop (and the calls waiting on cap_mu)
+ * for long; the poll fires again for the rest. */
+#define CAPTURE_TURN_MAX (256u * 1024u)
+
+/* Read what the pipe holds now, up to `max` bytes.  `last`: a line
+ * without its newline is handed over too (the stage is done).  cap_mu
+ * held. */
+static void capture_drain(capture *c, task *t, long item, bool last, size_t max)
 {
     char buf[65536];
-    for (;;) {
+    size_t got = 0;
+    while (got < max) {
         ssize_t n = read(c->fd, buf, sizeof buf);
         if (n > 0) {
             capture_lines(c, buf, (size_t)n, t, item);
+            got += (size_t)n;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -302,18 +322,30 @@ static void capture_drain(capture *c, task *t, long item, bool last)
     }
 }
 
-/* After a call on a thread: what it printed is its own when its task is
- * the only one running. */
-static void capture_after_call(struct executor *ex, task *t, long item)
+/* Before a call on a thread: from now on, output read while this call
+ * runs alone is its own. */
+static void capture_before_call(slot *sl, task *t, long item)
 {
+    pthread_mutex_lock(&sl->ex->cap_mu);
+    sl->owner = t;
+    sl->owner_item = item;
+    pthread_mutex_unlock(&sl->ex->cap_mu);
+}
+
+/* After a call on a thread: what it printed is its own when it is the
+ * only call running. */
+static void capture_after_call(slot *sl, task *t, long item)
+{
+    struct executor *ex = sl->ex;
     fflush(stdout);
     fflush(stderr);
     if (atomic_load(&ex->gone) || t->abandoned)
-        return;
+        return; /* its slot is abandoned too: no reader looks at it */
     pthread_mutex_lock(&ex->cap_mu);
-    task *owner = only_task(ex) == t ? t : NULL;
+    task *owner = only_owner(ex) == sl ? t : NULL;
     for (int k = 0; k < 2; k++)
-        capture_drain(&ex->cap[k], owner, owner ? item : -1, owner != NULL);
+        capture_drain(&ex->cap[k], owner, owner ? item : -1, owner != NULL, SIZE_MAX);
+    sl->owner = NULL;
     pthread_mutex_unlock(&ex->cap_mu);
 }
 
@@ -336,8 +368,8 @@ static void capture_readable(uv_poll_t *poll, int status, int events)
     if (status < 0)
         return;
     pthread_mutex_lock(&ex->cap_mu);
-    task *t = only_task(ex);
-    capture_drain(c, t, t && t->ncalls == 1 ? t->calls[0].item : -1, false);
+    slot *sl = only_owner(ex);
+    capture_drain(c, sl ? sl->owner : NULL, sl ? sl->owner_item : -1, false, CAPTURE_TURN_MAX);
     pthread_mutex_unlock(&ex->cap_mu);
 }
 
@@ -380,7 +412,7 @@ static void capture_stop(struct executor *ex)
     for (int k = 0; k < 2; k++) {
         dup2(ex->saved_fd[k], k + 1);
         close(ex->saved_fd[k]);
-        capture_drain(&ex->cap[k], NULL, -1, true);
+        capture_drain(&ex->cap[k], NULL, -1, true, SIZE_MAX);
     }
     pthread_mutex_unlock(&ex->cap_mu);
     for (int k = 0; k < 2; k++) {
