@@ -1323,6 +1323,14 @@ static int screen_start(tui_app *app, const tui_options *opts, char **startup_me
         return -1;
     }
     set_term(p->screen);
+    /* ncurses (6.4) treats a screen that has never been through endwin()
+     * as not yet started and writes every cursor move to the terminal
+     * with a write() of its own: some thirty per frame of a streaming log.
+     * One endwin() and doupdate() round first, before the modes are set
+     * (the round would undo keypad()) and anything is drawn, makes it
+     * buffer a frame and write it once. */
+    endwin();
+    doupdate();
     raw();
     noecho();
     nonl();
