@@ -27,3 +27,24 @@ expect_exit() {
 # contains FILE TEXT DESCRIPTION
 contains() { if grep -qF -- "$2" "$1"; then ok "$3"; else not_ok "$3"; echo "# '$2' not in:"; sed 's/^/# /' "$1" | head -20; fi; }
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
+
+# JSON checks in Python, skipped where python3 is missing.
+have_py=0
+command -v python3 >/dev/null 2>&1 && have_py=1
+# jholds FILE PYEXPR: whether the Python expression holds, with `d` the
+# JSON document in FILE (and re, the module, at hand); true without python3
+jholds() {
+    [ "$have_py" = 0 ] && return 0
+    python3 -c 'import json, re, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" 2>"$TMP/pyerr"
+}
+# jtrue DESCRIPTION FILE PYEXPR: passes when jholds FILE PYEXPR (a skip
+# without python3); on failure, the document and Python's last words
+jtrue() {
+    if [ "$have_py" = 0 ]; then ok "$1 # SKIP no python3"; return; fi
+    if jholds "$2" "$3"; then ok "$1"; else
+        not_ok "$1"; echo "# false: $3"; sed 's/^/# /' "$2" | head -40
+        sed 's/^/# /' "$TMP/pyerr" | tail -3
+    fi
+}

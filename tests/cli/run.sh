@@ -22,9 +22,6 @@ unset DAPT_WORKSPACE $MODE_VAR 2>/dev/null
 # Helpers
 # ------------------------------------------------------------------
 
-have_py=0
-command -v python3 >/dev/null 2>&1 && have_py=1
-
 # ws NAME: a fresh, empty workspace folder, made the current directory
 n_ws=0
 ws() {
@@ -42,22 +39,6 @@ mode() {
 }
 no_mode() { unset $MODE_VAR; }
 
-# jholds FILE PYEXPR: whether the Python expression holds, with `d` the
-# JSON document in FILE (and re, the module, at hand); true without python3
-jholds() {
-    [ "$have_py" = 0 ] && return 0
-    python3 -c 'import json, re, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" 2>"$TMP/pyerr"
-}
-# jtrue DESCRIPTION FILE PYEXPR: passes when jholds FILE PYEXPR
-jtrue() {
-    if [ "$have_py" = 0 ]; then ok "$1 # SKIP no python3"; return; fi
-    if jholds "$2" "$3"; then ok "$1"; else
-        not_ok "$1"; echo "# false: $3"; sed 's/^/# /' "$2" | head -40
-        sed 's/^/# /' "$TMP/pyerr" | tail -3
-    fi
-}
 # jtrues FILE DESCRIPTION PYEXPR [DESCRIPTION PYEXPR]...: jtrue for each
 # pair, in one run of python3 (they are slow to start on a busy machine)
 jtrues() {

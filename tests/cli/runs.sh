@@ -12,9 +12,6 @@ XDG_CACHE_HOME="$TMP/cache"
 export XDG_CACHE_HOME
 unset DAPT_WORKSPACE $MODE_VAR 2>/dev/null
 
-have_py=0
-command -v python3 >/dev/null 2>&1 && have_py=1
-
 n_ws=0
 ws() {
     n_ws=$((n_ws + 1))
@@ -25,17 +22,6 @@ mode() { if [ "$1" = threads ]; then export $MODE_VAR=false; else export $MODE_V
 
 # fail DESCRIPTION: not_ok
 fail() { not_ok "$1"; }
-# jtrue DESCRIPTION FILE PYEXPR: the expression holds with d the JSON
-# document in FILE
-jtrue() {
-    if [ "$have_py" = 0 ]; then ok "$1 # SKIP no python3"; return; fi
-    if python3 -c 'import json, re, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" 2>"$TMP/pyerr"; then ok "$1"; else
-        fail "$1"; echo "# false: $3"; sed 's/^/# /' "$2" | head -30
-        sed 's/^/# /' "$TMP/pyerr" | tail -3
-    fi
-}
 # matches FILE REGEX DESCRIPTION: a line of FILE matches the (extended) regex
 matches() {
     if grep -Eq -- "$2" "$1"; then ok "$3"; else

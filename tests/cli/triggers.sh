@@ -12,9 +12,6 @@
 . "$top_srcdir/tests/cli/lib.sh"
 unset DAPT_WORKSPACE DAPT_CLOCK 2>/dev/null
 
-have_py=0
-command -v python3 >/dev/null 2>&1 && have_py=1
-
 n_ws=0
 ws() {
     n_ws=$((n_ws + 1))
@@ -25,17 +22,6 @@ name: hello
 stages:
   - {name: say, target: dapt.echo, args: {said: hi}}
 YAML
-}
-
-# jtrue DESCRIPTION FILE PYEXPR: the expression holds with d the JSON in FILE
-jtrue() {
-    if [ "$have_py" = 0 ]; then ok "$1 # SKIP no python3"; return; fi
-    if python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" 2>"$TMP/pyerr"; then ok "$1"; else
-        not_ok "$1"; echo "# false: $3"; sed 's/^/# /' "$2" | head -30
-        sed 's/^/# /' "$TMP/pyerr" | tail -3
-    fi
 }
 
 # wait_for FILE TEXT [SECONDS]: until FILE holds TEXT (0), or time is up (1)

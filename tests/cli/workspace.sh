@@ -27,8 +27,6 @@ printf '[user]\n\tname = Ann Smith\n\temail = ann@example.com\n' >"$HOME/.gitcon
 
 have_git=0
 command -v git >/dev/null 2>&1 && have_git=1
-have_py=0
-command -v python3 >/dev/null 2>&1 && have_py=1
 
 # same FILE TEXT DESCRIPTION: FILE holds exactly TEXT (and a newline)
 same() {
@@ -66,14 +64,6 @@ gitequal() {
 # dapt.yaml would not do: read it from dapt-git status)
 head_of() {
     "$DAPT_LIBEXECDIR/dapt-git" status -C "$1" | sed -n 's/.*"head": *"\([0-9a-f]*\)".*/\1/p'
-}
-# jtrue DESCRIPTION FILE PYEXPR: a fact about the JSON in FILE
-jtrue() {
-    if [ "$have_py" = 0 ]; then ok "$1 # SKIP no python3"; return; fi
-    if python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" 2>"$TMP/pyerr"; then ok "$1"; else
-        not_ok "$1"; echo "# false: $3"; sed 's/^/# /' "$2" "$TMP/pyerr" | head -30; fi
 }
 
 # A small workflow of dapt's builtin stages: WF NAME N TARGET [EXTRA]
