@@ -65,6 +65,11 @@ const char *dapt_target_kind_name(dapt_target_kind kind)
     return "unknown";
 }
 
+const char *dapt_runtime_name(dapt_runtime runtime)
+{
+    return runtime == DAPT_RUNTIME_PYTHON ? "python" : "c";
+}
+
 /* ------------------------------------------------------------------ */
 /* Names                                                                */
 /* ------------------------------------------------------------------ */

@@ -276,6 +276,14 @@ typedef enum dapt_plugin_status {
 const char *dapt_plugin_status_name(dapt_plugin_status status); /* "ok", "broken", "shadowed" */
 const char *dapt_target_kind_name(dapt_target_kind kind);       /* "stage", "executor" */
 
+/* The language a plugin is written in: the row of the runtime table
+ * (engine/runtime.c) that finds, describes and runs it. */
+typedef enum dapt_runtime {
+    DAPT_RUNTIME_C = 0,      /* a shared library run by dapt-worker */
+    DAPT_RUNTIME_PYTHON = 1, /* a Python distribution run by INTERPRETER -m dapt_worker */
+} dapt_runtime;
+const char *dapt_runtime_name(dapt_runtime runtime); /* "c", "python" */
+
 /* A copy of what a descriptor declared: nothing points into plugin code. */
 typedef struct dapt_param_info {
     char *name;
@@ -302,6 +310,8 @@ typedef struct dapt_target_info {
      * for an ordinary plugin. */
     char *object;
     char *object_path;
+    /* Where the target is defined, "FILE:LINE" (Python targets), or NULL. */
+    char *source;
 } dapt_target_info;
 
 /* The identity of a plugin file, the key of the discovery cache. */
@@ -329,6 +339,13 @@ typedef struct dapt_plugin_info {
     dapt_target_info *targets; /* in the plugin's order */
     size_t target_count;
     dapt_file_id id;
+    dapt_runtime runtime;
+    /* Python: the interpreter that runs it (the resolved executable) and
+     * the import path of the entry point's module ("my_package"): its
+     * targets are MODULE.PATH ("my_package.module1.my_stage").  NULL for
+     * C plugins. */
+    char *interpreter;
+    char *module;
 } dapt_plugin_info;
 
 typedef struct dapt_registry dapt_registry;
