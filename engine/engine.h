@@ -353,6 +353,10 @@ char *fs_workflow_file(const char *workspace, const char *name);
  * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.
  * Caller frees. */
 char *libexec_path(const char *name);
+/* The folder of dapt's own Python code (python/ of the source tree:
+ * dapt_worker, dapt, compat/flowdapt): $DAPT_PYTHON_DIR, else the
+ * installed $(pkgdatadir)/python, else the source tree's.  Caller frees. */
+char *libexec_python_dir(void);
 
 /* ================================================================== */
 /* The engine (issue 4).  How the parts fit:                           */

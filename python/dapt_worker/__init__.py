@@ -1,0 +1,1 @@
+"""dapt_worker: the Python worker of dapt (see __main__)."""

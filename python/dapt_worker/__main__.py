@@ -1,0 +1,1 @@
+raise SystemExit("dapt_worker: not written yet")
