@@ -133,6 +133,13 @@ static void draw_detail(view_plugins *v, int y, int x, int w)
     } else {
         draw_clamped(y + 1, x + 1, w - 1, SLOT_NORMAL, p->description, line_len(p->description));
     }
+    if (p->runtime == DAPT_RUNTIME_PYTHON) {
+        /* which interpreter runs it matters as much as where it lives */
+        char *where = xasprintf("python %s  %s", p->interpreter ? p->interpreter : "?", p->path);
+        draw_clamped(y + 2, x + 1, w - 1, SLOT_DIM, where, strlen(where));
+        free(where);
+        return;
+    }
     draw_clamped(y + 2, x + 1, w - 1, SLOT_DIM, p->path, strlen(p->path));
 }
 

@@ -284,7 +284,16 @@ static void layout(view_target *v, int w)
         add_field(v, w, "Status", plugin_status_slot(p->status),
                   p->error ? p->error : dapt_plugin_status_name(p->status));
         add_field(v, w, "License", SLOT_NORMAL, p->license);
-        add_field(v, w, "Path", SLOT_DIM, t->object ? t->object : p->path);
+        if (p->runtime == DAPT_RUNTIME_PYTHON) {
+            char *rt = xasprintf("python (%s)", p->interpreter ? p->interpreter : "?");
+            add_field(v, w, "Runtime", SLOT_NORMAL, rt);
+            free(rt);
+            add_field(v, w, "Path", SLOT_DIM, p->path);
+        } else {
+            add_field(v, w, "Path", SLOT_DIM, t->object ? t->object : p->path);
+        }
+        if (t->source != NULL)
+            add_field(v, w, "Source", SLOT_DIM, t->source);
     }
     add_field(v, w, "Kind", SLOT_NORMAL, dapt_target_kind_name(t->kind));
     char *sig = view_targets_signature(t);
