@@ -762,6 +762,11 @@ int plugins_python_run(int argc, char **argv)
     py_env env;
     char *error = NULL;
     char *pydir = libexec_python_dir();
+    char *real = realpath(pydir, NULL);
+    if (real != NULL) {
+        free(pydir);
+        pydir = real;
+    }
     int rc = CLI_OK;
     if (py_env_probe(&env, &error) < 0) {
         fprintf(stderr, "dapt: %s\n", error);
