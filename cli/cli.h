@@ -107,7 +107,7 @@ bool plugins_python_project(const char *dir);
 int plugins_python_install(const char *project, const char *label,
                            const plugins_pip_options *opts);
 /* pip uninstall the distribution that declares the plugin `name`:
- * CLI_OK, CLI_FAILED after saying why, or 1 when no installed
+ * CLI_OK, CLI_FAILED after saying why, or -1 when no installed
  * distribution declares it (nothing said). */
 int plugins_python_uninstall(const char *name);
 int plugins_python_run(int argc, char **argv);

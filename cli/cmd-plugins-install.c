@@ -885,8 +885,8 @@ int plugins_uninstall_run(int argc, char **argv)
     const char *name = argv[1];
     if (!plugin_name_valid(name)) {
         /* an entry point may be named so; a C plugin may not */
-        int py = strchr(name, '/') ? 1 : plugins_python_uninstall(name);
-        if (py != 1)
+        int py = strchr(name, '/') ? -1 : plugins_python_uninstall(name);
+        if (py >= 0)
             return py;
         fprintf(stderr, "dapt: `%s` is not a plugin name (lowercase letters, digits and _)\n",
                 name);
@@ -899,8 +899,8 @@ int plugins_uninstall_run(int argc, char **argv)
     bool has_so = lstat(so, &st) == 0, has_data = lstat(data, &st) == 0 && S_ISDIR(st.st_mode);
     /* Not one of the user's C plugins: the distribution that declares it
      * in the interpreter's environment, if any. */
-    int py = has_so || has_data ? 1 : plugins_python_uninstall(name);
-    if (py != 1) {
+    int py = has_so || has_data ? -1 : plugins_python_uninstall(name);
+    if (py >= 0) {
         free(data);
         free(so);
         free(plugindir);

@@ -644,7 +644,17 @@ int plugins_python_install(const char *project, const char *label,
             fprintf(stderr, "(offline? pass pip's options with --pip-arg or DAPT_PIP_ARGS, e.g. "
                             "DAPT_PIP_ARGS='--no-index --no-build-isolation')\n");
     } else {
-        rc = report_installed(&env, &before, label);
+        /* asked again: an install can add folders to sys.path (a legacy
+         * editable install's .egg-link and easy-install.pth) */
+        py_env now;
+        char *again = NULL;
+        if (py_env_probe(&now, &again) == 0) {
+            rc = report_installed(&now, &before, label);
+        } else {
+            free(again);
+            rc = report_installed(&env, &before, label);
+        }
+        py_env_free(&now);
     }
     py_dists_free(&before);
 out:
@@ -672,6 +682,64 @@ static bool below(const char *dir, const char *root)
     return yes;
 }
 
+/* Does a site folder of the environment link to `dir` (a `.egg-link`
+ * of a legacy editable install, whose first line is the project)? */
+static bool egg_linked(const py_env *env, const char *dir)
+{
+    bool found = false;
+    for (size_t i = 0; !found && i < env->dir_count; i++) {
+        if (!below(env->dirs[i], env->prefix))
+            continue;
+        DIR *d = opendir(env->dirs[i]);
+        struct dirent *e;
+        while (d != NULL && !found && (e = readdir(d)) != NULL) {
+            size_t n = strlen(e->d_name);
+            if (n <= 9 || strcmp(e->d_name + n - 9, ".egg-link") != 0)
+                continue;
+            char *path = xasprintf("%s/%s", env->dirs[i], e->d_name);
+            FILE *f = fopen(path, "r");
+            char *line = NULL;
+            size_t cap = 0;
+            if (f != NULL && getline(&line, &cap, f) > 0) {
+                char *target = trim(line);
+                char *rt = realpath(target, NULL), *rd = realpath(dir, NULL);
+                found = rt != NULL && rd != NULL && strcmp(rt, rd) == 0;
+                free(rt);
+                free(rd);
+            }
+            free(line);
+            if (f != NULL)
+                fclose(f);
+            free(path);
+        }
+        if (d != NULL)
+            closedir(d);
+    }
+    return found;
+}
+
+/* Is the distribution at `dir` still in the environment after pip
+ * uninstall?  (A legacy editable install leaves its .egg-info in the
+ * project: it is gone when no folder of sys.path holds it any more.) */
+static bool still_declared(const char *dir)
+{
+    py_env env;
+    char *error = NULL;
+    if (py_env_probe(&env, &error) < 0) {
+        free(error);
+        py_env_free(&env);
+        return false;
+    }
+    py_dists dists;
+    py_dists_read(&dists, &env);
+    bool found = false;
+    for (size_t i = 0; !found && i < dists.count; i++)
+        found = strcmp(dists.items[i].dir, dir) == 0;
+    py_dists_free(&dists);
+    py_env_free(&env);
+    return found;
+}
+
 int plugins_python_uninstall(const char *name)
 {
     py_env env;
@@ -679,7 +747,7 @@ int plugins_python_uninstall(const char *name)
     if (py_env_probe(&env, &error) < 0) {
         free(error); /* no Python: no Python plugin to remove */
         py_env_free(&env);
-        return 1;
+        return -1;
     }
     py_dists dists;
     py_dists_read(&dists, &env);
@@ -690,12 +758,13 @@ int plugins_python_uninstall(const char *name)
                 d = &dists.items[i];
         }
     }
-    int rc = 1;
+    int rc = -1;
     if (d == NULL)
         goto out;
     py_env_say(&env);
     rc = CLI_FAILED;
-    bool own = below(d->site, env.prefix) || (env.user_site && below(d->site, env.user_site));
+    bool own = below(d->site, env.prefix) || (env.user_site && below(d->site, env.user_site)) ||
+               egg_linked(&env, d->site);
     if (!own) {
         fprintf(stderr,
                 "dapt: %s comes from the distribution %s in %s, which is outside the\n"
@@ -725,8 +794,7 @@ int plugins_python_uninstall(const char *name)
                     (char *)"--no-input", (char *)"-y", d->name, NULL};
     fprintf(stderr, "$ %s -m pip uninstall --no-input -y %s\n", env.executable, d->name);
     int status = run_child(argv, NULL, NULL);
-    struct stat st;
-    if (status != 0 || stat(d->dir, &st) == 0) {
+    if (status != 0 || still_declared(d->dir)) {
         fprintf(stderr, "dapt: pip could not uninstall %s (exit status %d; its output is above)\n",
                 d->name, status);
         goto out;
