@@ -232,6 +232,10 @@ static int py_env_probe(py_env *env, char **error)
 {
     memset(env, 0, sizeof *env);
     env->command = interpreter_command(&env->from);
+    if (strcmp(env->command, "none") == 0) {
+        *error = xasprintf("Python plugins are turned off (%s is `none`)", env->from);
+        return -1;
+    }
     char *argv[] = {env->command, (char *)"-c", (char *)probe_script, NULL};
     char *out = NULL, *err = NULL;
     int status = run_child(argv, &out, &err);

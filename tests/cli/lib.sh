@@ -54,8 +54,10 @@ jtrue() {
 # dapt: a venv holding it, exported as VIRTUAL_ENV.  The venv is made once
 # per build tree and version of the project (tests/example-venv-SUM,
 # shared by the tests), from a copy of the project, so the source tree is
-# never written.  Returns 1, leaving VIRTUAL_ENV alone, when no venv can
-# be made (no /usr/bin/python3 with venv and setuptools).
+# never written.  DAPT_PYTHON is set to its python too (the suite's
+# DAPT_PYTHON=none would win over VIRTUAL_ENV).  Returns 1, leaving both
+# alone, when no venv can be made (no /usr/bin/python3 with venv and
+# setuptools).
 example_venv() {
     ev_src=$top_srcdir/examples/python/textstats
     ev_sum=$(cd "$ev_src" && find . -type f ! -path '*/build/*' ! -path '*.egg-info*' \
@@ -75,5 +77,6 @@ example_venv() {
         [ -x "$ev_dir/bin/python" ] || return 1
     fi
     VIRTUAL_ENV=$ev_dir
-    export VIRTUAL_ENV
+    DAPT_PYTHON=$ev_dir/bin/python
+    export VIRTUAL_ENV DAPT_PYTHON
 }

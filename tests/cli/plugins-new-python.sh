@@ -93,6 +93,8 @@ check "importlib.metadata sees the plugin" test $? -eq 0
 # (These need the Python side of dapt: discovery of Python plugins, the
 # dapt_worker runtime and dapt.testing.)
 
+# (the suite runs with DAPT_PYTHON=none: the venv must win)
+unset DAPT_PYTHON
 export VIRTUAL_ENV="$venv"
 expect_exit 0 "dapt targets lists the plugin's targets" "$DAPT" targets --json
 jtrue "its three stages are targets" "$TMP/out" \
