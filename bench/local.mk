@@ -38,6 +38,8 @@ bench:
 	$(MAKE) $(AM_MAKEFLAGS) bench-studio-complete
 	@echo
 	$(MAKE) $(AM_MAKEFLAGS) bench-studio
+	@echo
+	$(MAKE) $(AM_MAKEFLAGS) bench-python
 bench-validate: %reldir%/gen-workflow$(EXEEXT) %reldir%/bench-validate$(EXEEXT)
 	PYTHON3='$(PYTHON3)' $(SHELL) $(srcdir)/%reldir%/validate $(top_builddir)
 
@@ -108,3 +110,15 @@ bench-studio: dapt$(EXEEXT) plugins-stage
 	py='$(PYTHON3)'; CC='$(CC)' $${py:-python3} $(srcdir)/%reldir%/studio \
 	  $(abs_top_builddir) $(abs_top_srcdir)
 .PHONY: bench-studio
+
+# bench/python: Python stages and Python plugins (issue 13) in a venv of
+# generated distributions: (a) a 10,000-item parameterized Python stage
+# beside ProcessPoolExecutor.map, (b) a 1,000-stage chain of Python stages
+# beside chained submit().result(), (c) a warm `dapt targets --json` with
+# 50 Python plugins beside importlib.metadata.entry_points.  ITEMS, CHAIN,
+# PLUGINS, TARGETS, RUNS, WORKERS as for the script:
+# make bench-python RUNS=10
+EXTRA_DIST += %reldir%/python %reldir%/python-anchor.py
+bench-python: %reldir%/bench-run$(EXEEXT) dapt$(EXEEXT) dapt-worker$(EXEEXT) plugins-stage
+	PYTHON3='$(PYTHON3)' $(SHELL) $(srcdir)/%reldir%/python $(top_builddir) $(abs_top_srcdir)
+.PHONY: bench-python

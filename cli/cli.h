@@ -88,4 +88,28 @@ int plugins_new_run(int argc, char **argv);
 int plugins_install_run(int argc, char **argv);
 int plugins_uninstall_run(int argc, char **argv);
 
+/* cmd-plugins-python.c: Python plugin projects (a distribution whose entry
+ * points declare the plugin in flowdapt.plugins or dapt.plugins),
+ * installed and removed with the interpreter's pip, and `dapt plugins
+ * python` (argv[0] is "python"). */
+typedef struct plugins_pip_options {
+    char **args; /* passed to `pip install` before the project */
+    size_t arg_count;
+    size_t env_count; /* the first env_count came from $DAPT_PIP_ARGS */
+    bool editable; /* pip install --editable */
+} plugins_pip_options;
+/* Does `dir` hold a Python project (setup.py, or a pyproject.toml with a
+ * [project] or [build-system] table)? */
+bool plugins_python_project(const char *dir);
+/* pip install `project` (a folder) into the interpreter's environment,
+ * then report the plugins it brought (`label` names the source in
+ * messages).  0, or -1 after saying why. */
+int plugins_python_install(const char *project, const char *label,
+                           const plugins_pip_options *opts);
+/* pip uninstall the distribution that declares the plugin `name`:
+ * CLI_OK, CLI_FAILED after saying why, or -1 when no installed
+ * distribution declares it (nothing said). */
+int plugins_python_uninstall(const char *name);
+int plugins_python_run(int argc, char **argv);
+
 #endif /* DAPT_CLI_H */

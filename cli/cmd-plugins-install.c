@@ -9,6 +9,11 @@
  * the registry that what it installed loads.  Uninstall removes NAME.so and
  * its data folder from that folder only: dapt never deletes what it did not
  * install.
+ *
+ * A Python project (setup.py, or pyproject.toml) is no build of dapt's:
+ * it goes to the interpreter's pip (cmd-plugins-python.c), from the folder
+ * itself or from the clone, and uninstall asks pip to remove the
+ * distribution that declares the plugin.
  */
 #include "config.h"
 
@@ -624,7 +629,7 @@ static const struct {
     const char *name;
     const char *usage;
 } usages[] = {
-    {"install", "plugins install SRC[@REF]"},
+    {"install", "plugins install SRC[@REF] [--editable] [--pip-arg ARG]..."},
     {"uninstall", "plugins uninstall NAME"},
 };
 
@@ -655,7 +660,21 @@ static const struct build_system *detect_build_system(const char *dir)
     return NULL;
 }
 
-static int install_from(const source *src, const char *work)
+/* The C build systems take no pip options ($DAPT_PIP_ARGS is ignored for
+ * them: it is meant for every Python install). */
+static int refuse_pip_options(const source *src, const plugins_pip_options *pip)
+{
+    if (pip->editable || pip->arg_count > pip->env_count) {
+        fprintf(stderr,
+                "dapt: --editable and --pip-arg are for Python projects (setup.py or "
+                "pyproject.toml); %s is not one\n",
+                src->location);
+        return -1;
+    }
+    return 0;
+}
+
+static int install_from(const source *src, const char *work, const plugins_pip_options *pip)
 {
     char *plugindir = user_plugin_dir();
     char *logs = log_dir();
@@ -670,7 +689,22 @@ static int install_from(const source *src, const char *work)
         fprintf(stderr, "dapt: cannot create %s or %s: %s\n", plugindir, logs, strerror(errno));
         goto out;
     }
+    if (!src->git && plugins_python_project(src->location)) {
+        rc = plugins_python_install(src->location, src->location, pip);
+        goto out;
+    }
+    if (src->git && pip->editable) {
+        fprintf(stderr, "dapt: --editable installs a folder in place, not a clone of %s\n",
+                src->location);
+        goto out;
+    }
     if (src->git ? git_fetch_source(src, tree, &origin) < 0 : copy_source(src, tree, log_path) < 0)
+        goto out;
+    if (src->git && plugins_python_project(tree)) {
+        rc = plugins_python_install(tree, src->location, pip);
+        goto out;
+    }
+    if (refuse_pip_options(src, pip) < 0)
         goto out;
     if (origin == NULL)
         origin = json_pack("{s:s}", "path", src->location);
@@ -701,26 +735,78 @@ out:
     return rc;
 }
 
+/* $DAPT_PIP_ARGS, split at spaces, into pip->args (before those of
+ * --pip-arg). */
+static void pip_env_args(plugins_pip_options *pip)
+{
+    const char *env = getenv("DAPT_PIP_ARGS");
+    char *copy = xstrdup(env ? env : "");
+    for (char *save = NULL, *w = strtok_r(copy, " \t\n", &save); w != NULL;
+         w = strtok_r(NULL, " \t\n", &save)) {
+        pip->args = xrealloc(pip->args, pip->arg_count + 1, sizeof *pip->args);
+        pip->args[pip->arg_count++] = xstrdup(w);
+    }
+    free(copy);
+    pip->env_count = pip->arg_count;
+}
+
+static void pip_options_free(plugins_pip_options *pip)
+{
+    for (size_t i = 0; i < pip->arg_count; i++)
+        free(pip->args[i]);
+    free(pip->args);
+}
+
+static int install_parse(int argc, char **argv, const char **arg, plugins_pip_options *pip)
+{
+    bool options_done = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *value = NULL;
+        if (!options_done && strcmp(a, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (!options_done && strcmp(a, "--pip-arg") == 0) {
+            if (i + 1 >= argc)
+                return usage("install", "--pip-arg needs a value (one option for pip)");
+            value = argv[++i];
+        } else if (!options_done && strncmp(a, "--pip-arg=", 10) == 0) {
+            value = a + 10;
+        } else if (!options_done && (strcmp(a, "--editable") == 0 || strcmp(a, "-e") == 0)) {
+            pip->editable = true;
+            continue;
+        } else if (!options_done && a[0] == '-' && a[1] != '\0') {
+            return usage("install", "unknown option '%s'", a);
+        } else if (*arg != NULL) {
+            return usage("install", "one source at a time");
+        } else {
+            *arg = a;
+            continue;
+        }
+        pip->args = xrealloc(pip->args, pip->arg_count + 1, sizeof *pip->args);
+        pip->args[pip->arg_count++] = xstrdup(value);
+    }
+    if (*arg == NULL)
+        return usage("install", "no source to install");
+    return CLI_OK;
+}
+
 int plugins_install_run(int argc, char **argv)
 {
     const char *arg = NULL;
-    bool options_done = false;
-    for (int i = 1; i < argc; i++) {
-        if (!options_done && strcmp(argv[i], "--") == 0)
-            options_done = true;
-        else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
-            return usage("install", "unknown option '%s'", argv[i]);
-        else if (arg != NULL)
-            return usage("install", "one source at a time");
-        else
-            arg = argv[i];
+    plugins_pip_options pip = {0};
+    pip_env_args(&pip);
+    int parsed = install_parse(argc, argv, &arg, &pip);
+    if (parsed != CLI_OK) {
+        pip_options_free(&pip);
+        return parsed;
     }
-    if (arg == NULL)
-        return usage("install", "no source to install");
 
     source src;
     if (source_parse(&src, arg) < 0) {
         source_free(&src);
+        pip_options_free(&pip);
         return CLI_FAILED;
     }
     const char *tmpdir = getenv("TMPDIR");
@@ -729,11 +815,12 @@ int plugins_install_run(int argc, char **argv)
     if (mkdtemp(work) == NULL)
         fprintf(stderr, "dapt: cannot create a folder in %s: %s\n", work, strerror(errno));
     else {
-        rc = install_from(&src, work);
+        rc = install_from(&src, work, &pip);
         remove_tree(work);
     }
     free(work);
     source_free(&src);
+    pip_options_free(&pip);
     return rc < 0 ? CLI_FAILED : CLI_OK;
 }
 
@@ -797,6 +884,10 @@ int plugins_uninstall_run(int argc, char **argv)
         return usage("uninstall", "%s", argc < 2 ? "no plugin name" : "one plugin name at a time");
     const char *name = argv[1];
     if (!plugin_name_valid(name)) {
+        /* an entry point may be named so; a C plugin may not */
+        int py = strchr(name, '/') ? -1 : plugins_python_uninstall(name);
+        if (py >= 0)
+            return py;
         fprintf(stderr, "dapt: `%s` is not a plugin name (lowercase letters, digits and _)\n",
                 name);
         return CLI_FAILED;
@@ -806,6 +897,15 @@ int plugins_uninstall_run(int argc, char **argv)
     char *data = xasprintf("%s/%s", plugindir, name);
     struct stat st;
     bool has_so = lstat(so, &st) == 0, has_data = lstat(data, &st) == 0 && S_ISDIR(st.st_mode);
+    /* Not one of the user's C plugins: the distribution that declares it
+     * in the interpreter's environment, if any. */
+    int py = has_so || has_data ? -1 : plugins_python_uninstall(name);
+    if (py >= 0) {
+        free(data);
+        free(so);
+        free(plugindir);
+        return py;
+    }
     int rc = CLI_OK;
     dapt_registry *reg = NULL;
     dapt_registry_options opts = {.workspace = "."}; /* as the other plugin commands */

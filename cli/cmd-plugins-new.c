@@ -1,12 +1,16 @@
 /*
- * cmd-plugins-new.c - `dapt plugins new NAME [DIR]`: write a ready plugin
- * project.
+ * cmd-plugins-new.c - `dapt plugins new NAME [DIR] [--python]`: write a
+ * ready plugin project.
  *
  * The project is the template of plugins/template/ (a plain Makefile that
  * uses pkg-config, NAME.c with one stage, a cmocka test, a bundled
- * workflow, a README), embedded into dapt when it is built
- * (plugins/template/files.h, made by embed.awk), so an installed dapt needs
- * no source tree.  @NAME@ in the template's paths and text becomes NAME.
+ * workflow, a README), or with --python that of plugins/template-python/
+ * (a pyproject.toml declaring the flowdapt.plugins entry point, the
+ * package NAME/ with typed, documented stages and a bundled workflow,
+ * unittest/pytest tests using dapt.testing, a README).  Both are embedded
+ * into dapt when it is built (files.h beside each, made by embed.awk), so
+ * an installed dapt needs no source tree.  @NAME@ in the template's paths
+ * and text becomes NAME.
  *
  * A new folder is written under a temporary name beside it and renamed
  * into place at the end, so a failure leaves nothing half-made; an
@@ -27,9 +31,10 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "plugins/template-python/files.h"
 #include "plugins/template/files.h"
 
-#define USAGE "usage: dapt plugins new NAME [DIR]\n"
+#define USAGE "usage: dapt plugins new NAME [DIR] [--python]\n"
 #define PLACEHOLDER "@NAME@"
 /* Longer names make unwieldy target strings and file names. */
 #define NAME_MAX_LEN 64
@@ -43,6 +48,24 @@ static const struct {
     {"dapt", "is the name of dapt's builtin plugin"},
     {"user_modules", "is the plugin dapt makes of a workspace's user_modules/ folder"},
 };
+
+/* Names a Python plugin's package cannot take: Python's keywords (the
+ * package could not be imported) and the packages dapt's worker and tests
+ * rely on. */
+static const char *const python_reserved[] = {
+    "and",    "as",   "assert", "async",    "await",  "break", "class", "continue",
+    "def",    "del",  "elif",   "else",     "except", "false", "finally", "for",
+    "from",   "global", "if",   "import",   "in",     "is",    "lambda", "none",
+    "nonlocal", "not", "or",    "pass",     "raise",  "return", "true", "try",
+    "while",  "with", "yield",  "flowdapt", "dapt_worker", "tests", "test",
+};
+
+/* One template: its files and what to say after writing it. */
+typedef struct template_kind {
+    const template_file *files;
+    size_t count;
+    void (*next_steps)(const char *dir, const char *name);
+} template_kind;
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -82,7 +105,7 @@ static char *name_suggestion(const char *name)
 
 /* 0 when `name` can be a new plugin's name; else prints why and returns
  * the exit status. */
-static int check_name(const char *name)
+static int check_name(const char *name, bool python)
 {
     if (!plugin_name_valid(name) || strlen(name) > NAME_MAX_LEN) {
         char *hint = name_suggestion(name);
@@ -97,6 +120,15 @@ static int check_name(const char *name)
     for (size_t i = 0; i < sizeof reserved_names / sizeof reserved_names[0]; i++) {
         if (strcmp(name, reserved_names[i].name) == 0) {
             fprintf(stderr, "dapt: `%s` %s: choose another name\n", name, reserved_names[i].why);
+            return CLI_FAILED;
+        }
+    }
+    for (size_t i = 0; python && i < sizeof python_reserved / sizeof python_reserved[0]; i++) {
+        if (strcmp(name, python_reserved[i]) == 0) {
+            fprintf(stderr,
+                    "dapt: `%s` cannot name a Python plugin's package (a Python keyword, or a "
+                    "package dapt uses): choose another name\n",
+                    name);
             return CLI_FAILED;
         }
     }
@@ -193,11 +225,11 @@ static int write_file(const char *path, const char *text)
 }
 
 /* Write every template file under `root`.  0, or -1 with a message. */
-static int write_project(const char *root, const char *name)
+static int write_project(const char *root, const char *name, const template_kind *kind)
 {
-    for (size_t i = 0; i < TEMPLATE_FILE_COUNT; i++) {
-        char *rel = substitute(template_files[i].path, name);
-        char *text = substitute(template_files[i].text, name);
+    for (size_t i = 0; i < kind->count; i++) {
+        char *rel = substitute(kind->files[i].path, name);
+        char *text = substitute(kind->files[i].text, name);
         char *path = xasprintf("%s/%s", root, rel);
         int rc = make_parents(root, rel) < 0 ? -1 : write_file(path, text);
         if (rc < 0)
@@ -236,7 +268,7 @@ static int make_dir_parents(const char *dir)
 }
 
 /* Into a new folder: write a temporary one beside it, then rename. */
-static int create_new(const char *dir, const char *name)
+static int create_new(const char *dir, const char *name, const template_kind *kind)
 {
     if (make_dir_parents(dir) < 0)
         return -1;
@@ -247,7 +279,7 @@ static int create_new(const char *dir, const char *name)
         return -1;
     }
     chmod(tmp, 0755); /* mkdtemp makes it 0700 */
-    int rc = write_project(tmp, name);
+    int rc = write_project(tmp, name, kind);
     if (rc == 0 && rename(tmp, dir) < 0) {
         fprintf(stderr, "dapt: cannot create %s: %s\n", dir, strerror(errno));
         rc = -1;
@@ -258,14 +290,29 @@ static int create_new(const char *dir, const char *name)
     return rc;
 }
 
-static void print_next_steps(const char *dir, const char *name)
+static void print_files(const char *dir, const char *name, const template_kind *kind)
 {
     printf("created the plugin project `%s` in %s:\n", name, dir);
-    for (size_t i = 0; i < TEMPLATE_FILE_COUNT; i++) {
-        char *rel = substitute(template_files[i].path, name);
+    for (size_t i = 0; i < kind->count; i++) {
+        char *rel = substitute(kind->files[i].path, name);
         printf("  %s\n", rel);
         free(rel);
     }
+}
+
+static void python_next_steps(const char *dir, const char *name)
+{
+    printf("next (in a virtual environment: a system Python refuses pip):\n"
+           "  cd %s\n"
+           "  python3 -m venv .venv && . .venv/bin/activate\n"
+           "  dapt plugins install --editable .   pip install -e . (then: dapt plugins show %s)\n"
+           "  python3 -m unittest                  its tests (or python3 -m pytest)\n"
+           "  dapt run %s/workflows/words.yaml --input text=\"the cat and the hat\"\n",
+           dir, name, name);
+}
+
+static void c_next_steps(const char *dir, const char *name)
+{
     printf("next:\n"
            "  cd %s\n"
            "  make check      build %s.so and run its tests\n"
@@ -274,43 +321,62 @@ static void print_next_steps(const char *dir, const char *name)
            dir, name, name);
 }
 
+static const template_kind c_template = {template_files, TEMPLATE_FILE_COUNT, c_next_steps};
+static const template_kind python_template = {python_template_files,
+                                              PYTHON_TEMPLATE_FILE_COUNT, python_next_steps};
+
 int plugins_new_run(int argc, char **argv)
 {
-    int first = 1;
-    if (first < argc && (strcmp(argv[first], "-h") == 0 || strcmp(argv[first], "--help") == 0)) {
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         fputs(USAGE, stdout);
         fputs("Writes a ready plugin project for the plugin NAME into DIR (default ./NAME):\n"
               "NAME.c with one stage, a Makefile (all, check, install, uninstall, clean)\n"
               "using pkg-config dapt, a cmocka test, a README and the workflow\n"
-              "NAME/workflows/hello.yaml.  DIR must not exist or be empty.\n",
+              "NAME/workflows/hello.yaml.  With --python, a Python distribution:\n"
+              "pyproject.toml declaring the flowdapt.plugins entry point, the package\n"
+              "NAME/ (stages.py, the workflow NAME/workflows/words.yaml), tests for\n"
+              "unittest or pytest and a README.  DIR must not exist or be empty.\n",
               stdout);
         return CLI_OK;
     }
-    if (first < argc && strcmp(argv[first], "--") == 0)
-        first++;
-    else if (first < argc && argv[first][0] == '-' && argv[first][1] != '\0')
-        return usage_error("unknown option %s", argv[first]);
-    if (argc - first < 1)
+    const char *pos[2] = {NULL, NULL};
+    int npos = 0;
+    bool python = false, options_done = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options_done && strcmp(a, "--") == 0)
+            options_done = true;
+        else if (!options_done && strcmp(a, "--python") == 0)
+            python = true;
+        else if (!options_done && a[0] == '-' && a[1] != '\0')
+            return usage_error("unknown option %s", a);
+        else if (npos == 2)
+            return usage_error("unexpected argument %s", a);
+        else
+            pos[npos++] = a;
+    }
+    if (npos < 1)
         return usage_error("plugins new needs the NAME of the plugin");
-    if (argc - first > 2)
-        return usage_error("unexpected argument %s", argv[first + 2]);
-    const char *name = argv[first];
-    if (argc - first == 2 && argv[first + 1][0] == '\0')
+    const char *name = pos[0];
+    if (npos == 2 && pos[1][0] == '\0')
         return usage_error("DIR is empty");
-    int rc = check_name(name);
+    int rc = check_name(name, python);
     if (rc != 0)
         return rc;
+    const template_kind *kind = python ? &python_template : &c_template;
     /* "dir/" is "dir" (the temporary folder goes beside it, not in it) */
-    char *dir = xstrdup(argc - first == 2 ? argv[first + 1] : name);
+    char *dir = xstrdup(npos == 2 ? pos[1] : name);
     for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
         dir[n - 1] = '\0';
     int exists = check_dir(dir);
     if (exists < 0)
         rc = CLI_FAILED;
-    else if (exists ? write_project(dir, name) < 0 : create_new(dir, name) < 0)
+    else if (exists ? write_project(dir, name, kind) < 0 : create_new(dir, name, kind) < 0)
         rc = CLI_FAILED;
-    else
-        print_next_steps(dir, name);
+    else {
+        print_files(dir, name, kind);
+        kind->next_steps(dir, name);
+    }
     free(dir);
     return rc;
 }

@@ -568,6 +568,7 @@ static const struct plugins_subcommand {
     {.name = "new", .run = plugins_new_run},
     {.name = "install", .run = plugins_install_run},
     {.name = "uninstall", .run = plugins_uninstall_run},
+    {.name = "python", .run = plugins_python_run},
 };
 #define PLUGINS_SUBCOMMAND_COUNT (sizeof plugins_subcommands / sizeof plugins_subcommands[0])
 

@@ -9,6 +9,7 @@ dapt_SOURCES = \
 	%reldir%/cmd-targets.c \
 	%reldir%/cmd-plugins-new.c \
 	%reldir%/cmd-plugins-install.c \
+	%reldir%/cmd-plugins-python.c \
 	%reldir%/cmd-run.c \
 	%reldir%/cmd-runs.c \
 	%reldir%/cmd-triggers.c \

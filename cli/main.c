@@ -56,7 +56,8 @@ static const cli_command cli_commands[] = {
         .name = "plugins",
         .run = cmd_plugins,
         .usage = "plugins list|show NAME|files NAME [--json]\n"
-                 "       dapt plugins new NAME [DIR] | install SRC[@REF] | uninstall NAME",
+                 "       dapt plugins new NAME [DIR] [--python] | install SRC[@REF] | uninstall NAME\n"
+                 "       dapt plugins python [--json]",
         .summary = "the plugin catalog: list, show, files, new, install, uninstall",
         .help = "  list          every plugin found, in search order: NAME VERSION STATUS\n"
                 "                TARGETS PATH.  A broken plugin is listed as `broken` with\n"
@@ -71,9 +72,19 @@ static const cli_command cli_commands[] = {
                 "  files NAME    the files of the plugin's data folder (NAME/ beside\n"
                 "                NAME.so), recursively, relative to it, sorted, with sizes.\n"
                 "  new NAME [DIR]     write a ready plugin project (default DIR: ./NAME)\n"
+                "    --python         a Python one: pyproject.toml with the flowdapt.plugins\n"
+                "                     entry point, a package of stages, a workflow, tests\n"
                 "  install SRC[@REF]  build and install a plugin project (a folder, a git\n"
-                "                     URL or a local repository) into the user plugin folder\n"
-                "  uninstall NAME     remove a plugin installed there\n"
+                "                     URL or a local repository) into the user plugin folder;\n"
+                "                     a Python project (setup.py, pyproject.toml) is given\n"
+                "                     to the interpreter's pip, into its environment\n"
+                "    --editable       (Python) pip install -e: the folder stays the source\n"
+                "    --pip-arg ARG    (Python) one more option for pip install, e.g.\n"
+                "                     --pip-arg --no-index; $DAPT_PIP_ARGS adds options too\n"
+                "  uninstall NAME     remove a plugin installed there, or pip uninstall the\n"
+                "                     distribution that declares the Python plugin NAME\n"
+                "  python             the Python interpreter dapt uses, its environment, and\n"
+                "                     where dapt's own Python code is (--json)\n"
                 "\n"
                 "  --json   one JSON document on standard output.  list: an array of plugin\n"
                 "           objects {name, version, description, author, license, url,\n"
@@ -90,6 +101,12 @@ static const cli_command cli_commands[] = {
                 "scanner subprocess, and only for new or changed files: what it found is\n"
                 "cached in $XDG_CACHE_HOME/dapt/plugins.cache.  Files that others could\n"
                 "write are refused unless DAPT_PLUGIN_INSECURE=1.\n"
+                "\n"
+                "Python plugins are distributions installed in the interpreter's environment\n"
+                "whose entry points declare them (group flowdapt.plugins or dapt.plugins).\n"
+                "The interpreter: $DAPT_PYTHON, else the setting services.python.interpreter,\n"
+                "else $VIRTUAL_ENV/bin/python, else python3 from PATH.  pip never installs\n"
+                "into a Python marked EXTERNALLY-MANAGED that is not a venv: make a venv.\n"
                 "\n"
                 "Exit status: 0 (also when some plugins are broken: they are reported),\n"
                 "1 for an unknown NAME or when discovery cannot run, 2 on a usage error.\n",

@@ -120,5 +120,34 @@ EXTRA_DIST += $(plugin_template_files) %reldir%/template/embed.awk
 	$(AWK) -v srcdir='$(srcdir)/%reldir%/template' -v files='$(plugin_template_map)' \
 	  -f '$(srcdir)/%reldir%/template/embed.awk' >$@.tmp && mv -f $@.tmp $@
 CLEANFILES += %reldir%/template/files.h
-# cmd-plugins-new.c includes it: make it first.
-cli/dapt-cmd-plugins-new.$(OBJEXT): %reldir%/template/files.h
+
+# The Python project `dapt plugins new --python` writes: a distribution
+# with the flowdapt.plugins entry point, a package of stages, a bundled
+# workflow and tests.  Embedded the same way, as python_template_files[].
+python_template_map = \
+	pyproject.toml:pyproject.toml \
+	README.md:README.md \
+	package/__init__.py:@NAME@/__init__.py \
+	package/stages.py:@NAME@/stages.py \
+	package/workflows/words.yaml:@NAME@/workflows/words.yaml \
+	tests/__init__.py:tests/__init__.py \
+	tests/test_stages.py:tests/test_stages.py \
+	gitignore:.gitignore
+python_template_files = \
+	%reldir%/template-python/pyproject.toml \
+	%reldir%/template-python/README.md \
+	%reldir%/template-python/package/__init__.py \
+	%reldir%/template-python/package/stages.py \
+	%reldir%/template-python/package/workflows/words.yaml \
+	%reldir%/template-python/tests/__init__.py \
+	%reldir%/template-python/tests/test_stages.py \
+	%reldir%/template-python/gitignore
+EXTRA_DIST += $(python_template_files)
+%reldir%/template-python/files.h: $(python_template_files) %reldir%/template/embed.awk
+	$(AM_V_GEN)$(MKDIR_P) %reldir%/template-python && \
+	$(AWK) -v srcdir='$(srcdir)/%reldir%/template-python' -v files='$(python_template_map)' \
+	  -v prefix=python_template -f '$(srcdir)/%reldir%/template/embed.awk' >$@.tmp && \
+	mv -f $@.tmp $@
+CLEANFILES += %reldir%/template-python/files.h
+# cmd-plugins-new.c includes them: make them first.
+cli/dapt-cmd-plugins-new.$(OBJEXT): %reldir%/template/files.h %reldir%/template-python/files.h

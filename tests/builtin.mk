@@ -2,8 +2,8 @@
 # targets called through the descriptor with a test host, and `dapt
 # plugins new` (a generated project built and tested with make).
 check_PROGRAMS += %reldir%/unit/test-builtin
-TESTS += %reldir%/unit/test-builtin %reldir%/cli/plugins-new.sh
-EXTRA_DIST += %reldir%/cli/plugins-new.sh
+TESTS += %reldir%/unit/test-builtin %reldir%/cli/plugins-new.sh %reldir%/cli/plugins-new-python.sh
+EXTRA_DIST += %reldir%/cli/plugins-new.sh %reldir%/cli/plugins-new-python.sh
 # Like a host, the test sees only <dapt/plugin.h>; it loads the modules
 # from the build tree and the cities data from the source tree.
 %canon_reldir%_unit_test_builtin_CPPFLAGS = -I$(top_srcdir)/include $(JANSSON_CFLAGS) \

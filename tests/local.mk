@@ -26,10 +26,11 @@ UNIT_INCLUDES = $(AM_CPPFLAGS) -I$(top_srcdir)/engine $(JANSSON_CFLAGS) $(YAML_C
 UNIT_LIBS = libdapt-core.la $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBUV_LIBS)
 
 EXTRA_DIST += %reldir%/cli/lib.sh %reldir%/data
-# The HOME the unit tests share (caches, installed plugins).
+# The HOME the unit tests share (caches, installed plugins), and the venvs
+# of the example's Python plugin (tests/cli/lib.sh: example_venv).
 clean-local: tests-home-clean
 tests-home-clean:
-	rm -rf %reldir%/home
+	rm -rf %reldir%/home %reldir%/example-venv-* %reldir%/example-venv.*
 .PHONY: tests-home-clean
 
 # Each area of the tests keeps its list in its own fragment.

@@ -48,3 +48,35 @@ jtrue() {
         sed 's/^/# /' "$TMP/pyerr" | tail -3
     fi
 }
+
+# example_venv: make the example workspace's Python plugin
+# (examples/python/textstats, which workflows/mixed.yaml uses) visible to
+# dapt: a venv holding it, exported as VIRTUAL_ENV.  The venv is made once
+# per build tree and version of the project (tests/example-venv-SUM,
+# shared by the tests), from a copy of the project, so the source tree is
+# never written.  DAPT_PYTHON is set to its python too (the suite's
+# DAPT_PYTHON=none would win over VIRTUAL_ENV).  Returns 1, leaving both
+# alone, when no venv can be made (no /usr/bin/python3 with venv and
+# setuptools).
+example_venv() {
+    ev_src=$top_srcdir/examples/python/textstats
+    ev_sum=$(cd "$ev_src" && find . -type f ! -path '*/build/*' ! -path '*.egg-info*' \
+        ! -path '*__pycache__*' | LC_ALL=C sort | xargs cat | cksum | cut -d' ' -f1)
+    ev_dir=$top_builddir/tests/example-venv-$ev_sum
+    if [ ! -x "$ev_dir/bin/python" ]; then
+        mkdir -p "$top_builddir/tests"
+        ev_new=$(mktemp -d "$top_builddir/tests/example-venv.XXXXXX") || return 1
+        if /usr/bin/python3 -m venv --system-site-packages "$ev_new/venv" >"$TMP/venv.log" 2>&1 &&
+            cp -R "$ev_src" "$ev_new/src" && chmod -R u+w "$ev_new/src" &&
+            "$ev_new/venv/bin/python" -m pip install -q --no-index --no-build-isolation \
+                --no-deps "$ev_new/src" >>"$TMP/venv.log" 2>&1; then
+            # another test may have made it meanwhile: then keep that one
+            mv -T "$ev_new/venv" "$ev_dir" 2>/dev/null || true
+        fi
+        rm -rf "$ev_new"
+        [ -x "$ev_dir/bin/python" ] || return 1
+    fi
+    VIRTUAL_ENV=$ev_dir
+    DAPT_PYTHON=$ev_dir/bin/python
+    export VIRTUAL_ENV DAPT_PYTHON
+}
