@@ -349,6 +349,16 @@ static void jout_target(jout *o, const dapt_target_info *t)
         jout_lit(o, "true");
     else
         jout_lit(o, "false");
+    jout_lit(o, ",\n    \"async\": ");
+    if (t->flags & TARGET_ASYNC)
+        jout_lit(o, "true");
+    else
+        jout_lit(o, "false");
+    if (t->plugin && t->plugin->runtime == DAPT_RUNTIME_PYTHON)
+        jout_lit(o, ",\n    \"runtime\": \"python\",\n    \"source\": ");
+    else
+        jout_lit(o, ",\n    \"runtime\": \"c\",\n    \"source\": ");
+    jout_string(o, t->source);
     jout_lit(o, "\n  }");
 }
 
@@ -426,6 +436,15 @@ int cmd_targets(int argc, char **argv)
     for (size_t i = 0; i < total; i++)
         if (target_matches(all[i]->target, pattern))
             v[n++] = all[i];
+    /* a whole Python target that no entry point lists: described on
+     * demand, as a workflow naming it would be */
+    const dapt_target_info *one = NULL;
+    char *why = NULL;
+    if (n == 0 && pattern != NULL && strpbrk(pattern, "*?[") == NULL &&
+        dapt_registry_resolve(reg, pattern, &one, &why) == 0) {
+        v[n++] = one;
+    }
+    free(why);
 
     int rc = CLI_OK;
     if (json)
