@@ -319,6 +319,12 @@ def set_path(req):
             before.add(d)
     order = {d: i for i, d in enumerate(wanted)}
     sys.path.sort(key=lambda d: order.get(d, len(order)))
+    # As in a worker: dapt's own packages (`import dapt`) come first, the
+    # Flowdapt compatibility package after site-packages, so that a real
+    # installed flowdapt wins.
+    own = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, own)
+    sys.path.append(os.path.join(own, "compat"))
 
 
 def main():
