@@ -5,3 +5,6 @@
 # interpreter.
 TESTS += %reldir%/cli/python-plugins.sh
 EXTRA_DIST += %reldir%/cli/python-plugins.sh
+# The studio with a Python plugin: its detail and completion.
+TESTS += %reldir%/tui/python.sh
+EXTRA_DIST += %reldir%/tui/python.sh
