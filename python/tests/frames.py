@@ -91,6 +91,8 @@ class Worker:
         return self.collect(self.call(so, target, calls, kwargs), **kw)
 
     def close(self):
+        if self.proc.returncode is not None and self.proc.stdout.closed:
+            return self.proc.returncode, b"", b""
         try:
             self.sock.close()
         except OSError:
