@@ -259,6 +259,7 @@ typedef struct run_args {
     json_t *input;
     bool json, quiet;
     int64_t timeout_ms;
+    const char *ns; /* the object store namespace; NULL: $DAPT_NAMESPACE or "default" */
 } run_args;
 
 static int parse_args(run_args *a, int argc, char **argv)
@@ -294,6 +295,11 @@ static int parse_args(run_args *a, int argc, char **argv)
             if (add_input_json(a->input, val) < 0)
                 return CLI_USAGE;
             i++;
+        } else if (strcmp(arg, "--namespace") == 0) {
+            if (val == NULL || val[0] == '\0')
+                return cli_usage(cmd, "--namespace needs a name");
+            a->ns = val;
+            i++;
         } else if (strcmp(arg, "--timeout") == 0) {
             if (val == NULL || dapt_parse_duration(&a->timeout_ms, val) < 0 ||
                 a->timeout_ms <= 0)
@@ -305,6 +311,8 @@ static int parse_args(run_args *a, int argc, char **argv)
     }
     if (a->workflow == NULL)
         return cli_usage(cmd, "which workflow? give a FILE or the NAME of workflows/NAME.yaml");
+    if (a->ns == NULL && getenv("DAPT_NAMESPACE") != NULL && getenv("DAPT_NAMESPACE")[0] != '\0')
+        a->ns = getenv("DAPT_NAMESPACE");
     return CLI_OK;
 }
 
@@ -414,6 +422,7 @@ static int execute(run_args *a, const char *file, const dapt_workflow *wf,
         .input = a->input,
         .source = "cli",
         .timeout_ms = a->timeout_ms,
+        .ns = a->ns,
         .store = true,
         .capture_stdio = true,
         .registry = reg,

@@ -115,7 +115,7 @@ static const cli_command cli_commands[] = {
         .name = "run",
         .run = cmd_run,
         .usage = "run FILE|NAME [--input K=V]... [--input-json JSON] [--json] [--quiet]\n"
-                 "       [--timeout D]",
+                 "       [--timeout D] [--namespace NS]",
         .summary = "run a workflow, its log streaming to stderr, the result on stdout",
         .help = "Validates the workflow (as `dapt validate`, with the plugin catalog), then\n"
                 "runs it on the engine of the workspace ($DAPT_WORKSPACE or the current\n"
@@ -134,6 +134,8 @@ static const cli_command cli_commands[] = {
                 "  --json             print the run record instead of the result\n"
                 "  --quiet            no log on stderr (only a failure)\n"
                 "  --timeout D        fail the run when it takes longer than D (30s, 5m)\n"
+                "  --namespace NS     the object store namespace of the run (default:\n"
+                "                     $DAPT_NAMESPACE, else `default`)\n"
                 "\n"
                 "Ctrl-C cancels: no more stages start and running ones are asked to stop,\n"
                 "then killed after the grace period; a second Ctrl-C kills them at once.\n"

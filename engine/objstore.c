@@ -287,15 +287,37 @@ static int art_put(objstore *os, const objreq *r, char **error)
     return rc;
 }
 
+/* A Python value a Python stage stored as a pickle (its metadata says
+ * value_type "pickle"): the reference Python stages resolve, as the
+ * engine never unpickles.  NULL when the artifact holds JSON. */
+static json_t *art_pickle_ref(const char *dir, const char *object_path)
+{
+    char *meta_path = xasprintf("%s/%s", dir, META_FILE);
+    json_t *meta = json_load_file(meta_path, 0, NULL);
+    free(meta_path);
+    json_t *ref = NULL;
+    const char *type = json_string_value(json_object_get(meta, "value_type"));
+    if (type != NULL && strcmp(type, "pickle") == 0) {
+        const char *pytype = json_string_value(json_object_get(meta, "type"));
+        ref = json_pack("{s:s, s:s, s:s}", "$dapt_ref", "pickle", "path", object_path, "type",
+                        pytype ? pytype : "");
+    }
+    json_decref(meta);
+    return ref;
+}
+
 /* 1 with *value (new reference), 0 when there is no such artifact, -1
  * with *error. */
 static int art_get(objstore *os, const objreq *r, json_t **value, char **error)
 {
-    char *path = xasprintf("%s/%s/%s/%s", os->root, r->ns, r->key, OBJECT_FILE);
+    char *dir = xasprintf("%s/%s/%s", os->root, r->ns, r->key);
+    char *path = xasprintf("%s/%s", dir, OBJECT_FILE);
     pthread_mutex_lock(&os->art_lock);
     int rc = 1;
     FILE *f = fopen(path, "rb");
-    if (f == NULL && (errno == ENOENT || errno == ENOTDIR)) {
+    if (f != NULL && (*value = art_pickle_ref(dir, path)) != NULL) {
+        fclose(f);
+    } else if (f == NULL && (errno == ENOENT || errno == ENOTDIR)) {
         rc = 0;
     } else if (f == NULL) {
         *error = xasprintf("cannot read artifact `%s` in namespace `%s`: %s: %s", r->key, r->ns,
@@ -313,6 +335,7 @@ static int art_get(objstore *os, const objreq *r, json_t **value, char **error)
     }
     pthread_mutex_unlock(&os->art_lock);
     free(path);
+    free(dir);
     return rc;
 }
 
