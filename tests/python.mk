@@ -8,3 +8,7 @@ EXTRA_DIST += %reldir%/cli/python-plugins.sh
 # The studio with a Python plugin: its detail and completion.
 TESTS += %reldir%/tui/python.sh
 EXTRA_DIST += %reldir%/tui/python.sh
+# dapt's own Python code (python/tests): the worker over real frames, the
+# dapt package's API.
+TESTS += %reldir%/cli/python-unit.sh
+EXTRA_DIST += %reldir%/cli/python-unit.sh
