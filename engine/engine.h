@@ -358,6 +358,32 @@ char *libexec_path(const char *name);
  * installed $(pkgdatadir)/python, else the source tree's.  Caller frees. */
 char *libexec_python_dir(void);
 
+/* runtime.c: the runtime table, one row per language a plugin is written
+ * in (c, python).  A row says how the worker processes that run its
+ * stages start and how a running task is asked to stop.  Rows are static
+ * and never freed. */
+typedef struct runtime_ops {
+    const char *name; /* "c", "python" (as dapt_runtime_name) */
+    dapt_runtime runtime;
+    /* The command of a worker process for this runtime's stages, run by
+     * `interpreter` (the plugin info's `interpreter`: the resolved
+     * executable; ignored by rows that need none).  *argv: NULL-terminated,
+     * argv[0] the program (an absolute path); *env: the worker's whole
+     * environment ("NAME=value", NULL-terminated), or NULL for the
+     * engine's own.  Both owned by the caller (runtime_strv_free).  0, or
+     * -1 with *error (caller frees) naming what is missing. */
+    int (*worker_command)(char ***argv, char ***env, const char *interpreter, char **error);
+    /* A running task is stopped with a {"op":"cancel","id":N} frame (the
+     * worker cannot read a sigqueue value), not with SIGTERM. */
+    bool cancel_frame;
+    /* Thread mode may run its stages in the engine's own threads (C);
+     * otherwise they always go to a pool of its worker processes. */
+    bool in_process;
+} runtime_ops;
+/* The row of a runtime, or NULL for a value that has none. */
+const runtime_ops *runtime_get(dapt_runtime runtime);
+void runtime_strv_free(char **v);
+
 /* ================================================================== */
 /* The engine (issue 4).  How the parts fit:                           */
 /*                                                                     */
@@ -606,7 +632,13 @@ typedef struct executor_config {
     struct uv_loop_s *loop;
     struct run *run;
     int workers;         /* processes or threads */
-    const char *worker_path; /* dapt-worker (process mode) */
+    /* process mode: the worker command (runtime_ops.worker_command),
+     * borrowed, copied by start.  NULL: dapt-worker --fd 3 (worker_path,
+     * else the installed one) with the engine's environment. */
+    const char *worker_path;
+    char *const *worker_argv;
+    char *const *worker_env;  /* NULL: the engine's environment */
+    bool cancel_frame;        /* stop a task with a cancel frame, not SIGTERM */
     bool capture_stdio;  /* thread mode: see dapt_run_options */
 } executor_config;
 
@@ -619,7 +651,8 @@ typedef struct executor_ops {
      * workers. */
     void (*submit)(struct executor *ex, task *t);
     /* Stop a running task: `kill` false: ask (t->cancel is already set;
-     * a worker process gets SIGTERM); true: kill its worker (SIGKILL; the
+     * a worker process gets SIGTERM carrying the task's id, or a cancel
+     * frame with cancel_frame); true: kill its worker (SIGKILL; the
      * task is then lost and the pool starts a new worker).  A thread
      * cannot be killed: the task is abandoned (reported lost). */
     void (*stop)(struct executor *ex, task *t, bool kill);

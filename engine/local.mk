@@ -31,6 +31,7 @@ libdapt_core_la_SOURCES = \
 	%reldir%/registry-check.c \
 	%reldir%/user-modules.c \
 	%reldir%/libexec.c \
+	%reldir%/runtime.c \
 	%reldir%/fs.c \
 	%reldir%/state.c \
 	%reldir%/wire.c \
