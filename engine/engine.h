@@ -275,6 +275,10 @@ bool plugin_path_valid(const char *path);
  * when no child could be started at all. */
 int plugin_scan(dapt_plugin_info *infos, size_t count, int timeout_ms, char **error);
 
+/* registry.c: add a copy of a plugin described elsewhere (a test's own),
+ * after every other: broken as shadowed when its name is taken. */
+void registry_add_plugin(dapt_registry *reg, const dapt_plugin_info *info);
+
 /* plugin-cache.c: what earlier scans found, keyed by path and file id, in
  * a versioned binary file written atomically. */
 typedef struct plugin_cache plugin_cache;

@@ -500,6 +500,7 @@ static void target_clear(dapt_target_info *t)
     free(t->returns);
     free(t->object);
     free(t->object_path);
+    free(t->source);
     for (size_t i = 0; i < t->param_count; i++)
         param_clear(&t->params[i]);
     free(t->params);
@@ -528,6 +529,8 @@ void plugin_info_clear(dapt_plugin_info *info)
     free(info->path);
     free(info->data_dir);
     free(info->error);
+    free(info->interpreter);
+    free(info->module);
     drop_targets(info);
     memset(info, 0, sizeof *info);
 }
@@ -555,6 +558,7 @@ static void target_copy(dapt_target_info *dst, const dapt_target_info *src)
     dst->returns = dup_maybe(src->returns);
     dst->object = dup_maybe(src->object);
     dst->object_path = dup_maybe(src->object_path);
+    dst->source = dup_maybe(src->source);
     dst->params = src->param_count ? xcalloc(src->param_count, sizeof *dst->params) : NULL;
     for (size_t i = 0; i < src->param_count; i++)
         param_copy(&dst->params[i], &src->params[i]);
@@ -572,6 +576,8 @@ void plugin_info_copy(dapt_plugin_info *dst, const dapt_plugin_info *src)
     dst->path = dup_maybe(src->path);
     dst->data_dir = dup_maybe(src->data_dir);
     dst->error = dup_maybe(src->error);
+    dst->interpreter = dup_maybe(src->interpreter);
+    dst->module = dup_maybe(src->module);
     dst->requirements =
         src->requirement_count ? xcalloc(src->requirement_count, sizeof(char *)) : NULL;
     for (size_t i = 0; i < src->requirement_count; i++)
