@@ -89,3 +89,14 @@ def exit_on(x: int, bad: int = -1) -> int:
     if x == bad:
         os._exit(3)
     return x
+
+
+def stubborn() -> None:
+    """Swallows KeyboardInterrupt: only the kill stops it."""
+    print("spinning", flush=True)
+    while True:
+        try:
+            while True:
+                pass
+        except KeyboardInterrupt:
+            pass
