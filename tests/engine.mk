@@ -26,6 +26,10 @@ EXTRA_DIST += %reldir%/data/python/pyexec_fixture/pyproject.toml \
 TESTS += tests/cli/run.sh
 EXTRA_DIST += tests/cli/run.sh
 
+# Python stages through dapt run (a venv with the fixture pyexec_fixture)
+TESTS += %reldir%/cli/python-run.sh
+EXTRA_DIST += %reldir%/cli/python-run.sh
+
 # run provenance under git: dapt run, runs show --definition, runs diff
 TESTS += %reldir%/cli/provenance.sh
 EXTRA_DIST += %reldir%/cli/provenance.sh
