@@ -441,20 +441,25 @@ static int worker_frame(worker *w, json_t *msg)
 {
     const char *op = json_string_value(json_object_get(msg, "op"));
     task *t = w->task;
-    if (op == NULL || t == NULL ||
-        json_integer_value(json_object_get(msg, "id")) != (json_int_t)t->id) {
-        worker_broken(w, xasprintf("a frame `%s` for no task it runs", op ? op : "?"));
-        return -1;
-    }
-    if (strcmp(op, "log") == 0) {
+    bool mine = t != NULL && json_integer_value(json_object_get(msg, "id")) == (json_int_t)t->id;
+    if (op != NULL && strcmp(op, "log") == 0) {
+        /* a line written outside a call (a thread of the stage's that
+         * prints after it returned) is the worker's, as its stdout is */
         json_t *text = json_object_get(msg, "text");
         if (!w->ex->closing)
-            run_task_line(w->ex->run, t, (long)json_integer_value(json_object_get(msg, "i")),
+            run_task_line(w->ex->run, mine ? t : NULL,
+                          mine ? (long)json_integer_value(json_object_get(msg, "i")) : -1,
                           log_stream(json_string_value(json_object_get(msg, "s"))),
                           (int)json_integer_value(json_object_get(msg, "level")),
                           json_string_value(text) ? json_string_value(text) : "",
                           json_string_length(text));
-    } else if (strcmp(op, "result") == 0) {
+        return 0;
+    }
+    if (op == NULL || !mine) {
+        worker_broken(w, xasprintf("a frame `%s` for no task it runs", op ? op : "?"));
+        return -1;
+    }
+    if (strcmp(op, "result") == 0) {
         if (frame_results(w, t, json_object_get(msg, "r")) < 0) {
             worker_broken(w, xstrdup("results that do not match the calls"));
             return -1;
