@@ -388,8 +388,10 @@ static char *signature(const dapt_target_info *t)
 static void show_target(const dapt_target_info *t)
 {
     char *sig = signature(t);
-    if (t->kind != DAPT_TARGET_STAGE) {
-        char *tagged = xasprintf("%s  [%s]", sig, dapt_target_kind_name(t->kind));
+    if (t->kind != DAPT_TARGET_STAGE || (t->flags & TARGET_ASYNC)) {
+        char *tagged = xasprintf("%s  [%s%s%s]", sig, t->flags & TARGET_ASYNC ? "async" : "",
+                                 t->flags & TARGET_ASYNC && t->kind != DAPT_TARGET_STAGE ? " " : "",
+                                 t->kind != DAPT_TARGET_STAGE ? dapt_target_kind_name(t->kind) : "");
         free(sig);
         sig = tagged;
     }
@@ -398,6 +400,8 @@ static void show_target(const dapt_target_info *t)
     free(sig);
     if (t->doc && *t->doc)
         print_wrapped(t->doc, 6, 6);
+    if (t->source)
+        printf("      defined at %s\n", t->source);
     int w = 0;
     for (size_t i = 0; i < t->param_count; i++)
         w = width_of(w, t->params[i].name);
@@ -447,6 +451,11 @@ static void print_source(const json_t *src)
 static void show_print(const dapt_plugin_info *p, const data_files *files)
 {
     printf("name:        %s\n", p->name);
+    printf("runtime:     %s\n", dapt_runtime_name(p->runtime));
+    if (p->runtime == DAPT_RUNTIME_PYTHON) {
+        printf("interpreter: %s\n", or_dash(p->interpreter));
+        printf("module:      %s\n", or_dash(p->module));
+    }
     printf("version:     %s\n", or_dash(p->version));
     printf("description: %s\n", or_dash(p->description));
     printf("author:      %s\n", or_dash(p->author));

@@ -349,6 +349,16 @@ static void jout_target(jout *o, const dapt_target_info *t)
         jout_lit(o, "true");
     else
         jout_lit(o, "false");
+    jout_lit(o, ",\n    \"async\": ");
+    if (t->flags & TARGET_ASYNC)
+        jout_lit(o, "true");
+    else
+        jout_lit(o, "false");
+    if (t->plugin && t->plugin->runtime == DAPT_RUNTIME_PYTHON)
+        jout_lit(o, ",\n    \"runtime\": \"python\",\n    \"source\": ");
+    else
+        jout_lit(o, ",\n    \"runtime\": \"c\",\n    \"source\": ");
+    jout_string(o, t->source);
     jout_lit(o, "\n  }");
 }
 

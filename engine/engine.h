@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -241,6 +242,10 @@ char *rule_unknown_message(const char *name);
 
 /* plugin.c: one plugin file and its descriptor.  Shared by the scanner
  * child (discovery) and the workers (running stages). */
+/* A target flag beside DAPT_TARGET_VARARGS/KWARGS that no C descriptor
+ * sets: the Python function is `async def` (the worker drives it with
+ * asyncio.run). */
+#define TARGET_ASYNC (1u << 16)
 /* dlopen `path` (RTLD_NOW | RTLD_LOCAL), find DAPT_PLUGIN_SYMBOL, call it
  * and check the ABI version.  0, or -1 with *error (caller frees) saying
  * what is wrong and what to do. */
@@ -257,7 +262,9 @@ int plugin_info_from_desc(dapt_plugin_info *info, const dapt_plugin_desc *desc);
 void plugin_info_clear(dapt_plugin_info *info);
 /* Deep copy (owned strings; target->plugin points at dst). */
 void plugin_info_copy(dapt_plugin_info *dst, const dapt_plugin_info *src);
-/* Set the target back pointers and full target strings ("name.path"). */
+/* Set the target back pointers and full target strings ("name.path"; a
+ * Python plugin's are "module.path", with object = the function's module
+ * and object_path = its name). */
 void plugin_info_link(dapt_plugin_info *info);
 /* Mark an info broken with a formatted reason. */
 void plugin_info_broken(dapt_plugin_info *info, const char *fmt, ...)
@@ -286,17 +293,24 @@ typedef struct plugin_cache plugin_cache;
  * cache.  Never NULL. */
 plugin_cache *plugin_cache_load(const char *file);
 void plugin_cache_free(plugin_cache *cache);
-/* The entry for `path` when its id matches, else NULL.  Borrowed. */
-const dapt_plugin_info *plugin_cache_lookup(const plugin_cache *cache, const char *path,
+/* The entry under `key` (a C plugin's path; python_cache_key() for a
+ * Python plugin's) when its id matches, else NULL.  Borrowed. */
+const dapt_plugin_info *plugin_cache_lookup(const plugin_cache *cache, const char *key,
                                             const dapt_file_id *id);
-/* Write `infos` (temp file, fsync, rename).  0, or -1 with *error. */
+/* Write `infos` (temp file, fsync, rename), each under its path.  0, or
+ * -1 with *error. */
 int plugin_cache_save(const char *file, const dapt_plugin_info *const *infos, size_t count,
                       char **error);
+/* The same, infos[i] under keys[i] (NULL, or keys NULL: its path). */
+int plugin_cache_save_keyed(const char *file, const dapt_plugin_info *const *infos,
+                            const char *const *keys, size_t count, char **error);
+/* Entry i's key (borrowed). */
+const char *plugin_cache_entry_key(const plugin_cache *cache, size_t i);
 /* Lookup without copying (what keeps a warm start cheap): on a hit, *out
  * becomes a shallow copy whose strings and arrays stay owned by the cache
  * (valid until plugin_cache_free; never plugin_info_clear it) and whose
  * targets point back at *out.  false on a miss. */
-bool plugin_cache_take(plugin_cache *cache, const char *path, const dapt_file_id *id,
+bool plugin_cache_take(plugin_cache *cache, const char *key, const dapt_file_id *id,
                        dapt_plugin_info *out);
 /* Every entry in file order, to carry over what a run did not look at. */
 size_t plugin_cache_count(const plugin_cache *cache);
@@ -352,6 +366,148 @@ void fs_paths_free(char **paths, size_t count);
 /* WORKSPACE/workflows/NAME.yaml (or .yml) when it is a file; caller
  * frees; NULL when neither is. */
 char *fs_workflow_file(const char *workspace, const char *name);
+
+/* Why the file (or folder) at `path` must not be trusted, or NULL
+ * (caller frees): writable by group or others, or owned by someone but
+ * `euid` and root; the text says what to do.  `what` is put before the
+ * path ("", "its folder "). */
+char *fs_untrusted_reason(const char *what, const char *path, const struct stat *st, uid_t euid);
+
+/* python-env.c: the interpreter of Python plugins, resolved once by
+ * running it and then cached ($XDG_CACHE_HOME/dapt/python.cache, keyed by
+ * the command, its file's identity and $VIRTUAL_ENV, $PYTHONPATH,
+ * $PYTHONHOME, $PYENV_VERSION): a warm start runs no Python. */
+typedef struct python_env {
+    char *command;    /* as given: "python3", "/v/bin/python" */
+    char *file;       /* what the command found (a pyenv shim, a venv's link) */
+    char *executable; /* sys.executable: what runs the scanner and the workers */
+    char *version;    /* "3.11.2" */
+    char *prefix, *base_prefix;
+    char **path; /* sys.path: existing absolute folders, not the standard library */
+    size_t path_count;
+    char **site; /* site folders (site-packages, the user site when enabled) */
+    size_t site_count;
+    bool externally_managed; /* a system Python pip must not install into */
+    bool from_cache;         /* no Python ran to learn this */
+} python_env;
+/* The command to use: `option` (the caller's), else $DAPT_PYTHON, else
+ * `setting` (services.python.interpreter), else $VIRTUAL_ENV/bin/python,
+ * else "python3".  NULL for "none" (no Python runtime).  *named: the
+ * command was chosen, not a default (a missing one deserves a warning).
+ * Caller frees. */
+char *python_env_command(const char *option, const char *setting, bool *named);
+/* Resolve `command` (a path, or a name in PATH) through the cache file
+ * (NULL: none).  *out is NULL when there is no usable interpreter: with
+ * *warning (caller frees) when it was `named`, or when it exists but does
+ * not work.  A cache that cannot be written also gives a *warning.
+ * Returns 0 (-1 is reserved for failures of dapt itself: *error). */
+int python_env_open(python_env **out, const char *command, bool named, const char *cache_file,
+                    char **warning, char **error);
+void python_env_free(python_env *env);
+
+/* python-dist.c: installed distributions, read in C (dist-info,
+ * egg-info, .pth files, setuptools' editable finders). */
+typedef struct python_dir_dists {
+    char **names; /* the NAME.dist-info and NAME.egg-info of a folder, sorted */
+    size_t count;
+} python_dir_dists;
+typedef struct python_paths {
+    char **dirs; /* sys.path folders, site folders, .pth path lines; in order */
+    size_t count;
+    python_dir_dists *dists; /* one per dir */
+    /* editable installs: top-level package map_names[i] is at map_dirs[i] */
+    char **map_names, **map_dirs;
+    size_t map_count;
+} python_paths;
+/* Read every folder of env once (all owned by *p). */
+void python_dist_paths(python_paths *p, const python_env *env);
+void python_dist_paths_free(python_paths *p);
+/* One entry point of the groups flowdapt.plugins and dapt.plugins. */
+typedef struct python_ep {
+    char *name;      /* the entry point's name: the plugin's */
+    char *module;    /* "my_package" of "my_package" or "my_package:attr" */
+    char *site_dir;  /* the folder its distribution is in */
+    char *dist_dir;  /* SITE/NAME-VER.dist-info (or .egg-info) */
+    char *dist_name; /* NAME of that folder */
+} python_ep;
+/* Every entry point, folder by folder in order, distributions by name.
+ * The same name twice in one distribution (both groups) is one. */
+void python_dist_entry_points(python_ep **out, size_t *count, const python_paths *p);
+void python_dist_eps_free(python_ep *v, size_t n);
+/* Where `module` ("pkg", "ns.pkg") is: its package folder (*is_package)
+ * or its file; NULL when no folder or editable mapping has it.  Caller
+ * frees. */
+char *python_dist_locate(const python_paths *p, const char *module, bool *is_package);
+/* version, description (Summary), author (Author, else Author-email),
+ * license (License-Expression, else License), url (Home-page, else the
+ * first Project-URL) and requirements (Requires-Dist) from the folder's
+ * METADATA or PKG-INFO, replacing what info held. */
+void python_dist_metadata(dapt_plugin_info *info, const char *dist_dir);
+/* The identity of a plugin's code: the (path, size, mtime) of the
+ * distribution's METADATA/PKG-INFO and entry_points.txt and of every *.py
+ * under the package (not __pycache__, tests, test, hidden folders) or of
+ * the module file.  id: size = file count, mtime_ns = the newest,
+ * ino = a hash of all, dev = 0.  With `check`, returns why a file or
+ * folder of the package is not to be trusted (caller frees), else NULL. */
+char *python_dist_fingerprint(dapt_file_id *id, const char *package, bool is_package,
+                              const char *dist_dir, bool check);
+/* The files a distribution installed (RECORD, or an egg's
+ * installed-files.txt), relative to its site folder (an egg's: to the
+ * egg-info folder), sorted, __pycache__ left out.  0, or -1 when there is
+ * no such list.  Free with fs_paths_free. */
+int python_dist_files(char ***files, size_t *count, const char *dist_dir);
+
+/* python-scan.c: describe Python plugins in scanner processes
+ * (INTERPRETER -I PYTHON_DIR/dapt_worker/scan.py), one per plugin, a few
+ * at a time, each killed past timeout_ms (0: 10 s).  infos[i] has name,
+ * module and path set; only[i] (only NULL, or an entry NULL: the whole
+ * package) names the one target "sub.func" to describe.  Each info gets
+ * its targets (linked) and status OK, or BROKEN with why: the exception
+ * and FILE:LINE of a failed import, sys.exit, a crash (signal, and the
+ * frame faulthandler printed), the deadline.  Returns 0, or -1 when
+ * dapt's scan.py is missing (every info broken saying so). */
+int python_scan(dapt_plugin_info **infos, const char *const *only, size_t count,
+                const python_env *env, const python_paths *paths, int timeout_ms);
+
+/* python.c: Python plugins in the registry.  python_runtime_open finds
+ * the interpreter and reads its folders; python_discover lists the entry
+ * points as entries decided as far as C can (shadowing is the registry's:
+ * it knows the C plugins); python_describe fills what the cache did not
+ * know (metadata in C, targets from the scanner). */
+typedef struct python_runtime {
+    python_env *env;
+    python_paths paths;
+} python_runtime;
+/* NULL when there is no Python runtime (DAPT_PYTHON=none, no
+ * interpreter); warnings appended to *warnings. */
+python_runtime *python_runtime_open(const char *option, const char *workspace,
+                                    const char *cache_file, strbuf *warnings);
+void python_runtime_free(python_runtime *rt);
+typedef struct python_found {
+    /* runtime PYTHON, name, module, path (the package folder or module
+     * file), data_dir, interpreter, id (the fingerprint) set, the metadata
+     * strings "": owned by the caller once taken */
+    dapt_plugin_info info;
+    char *key;      /* its plugin cache key (python_cache_key) */
+    char *dist_dir; /* its distribution's folder; NULL when described on demand */
+    bool pending;   /* false: decided already (broken: no package, untrusted) */
+} python_found;
+void python_discover(python_found **out, size_t *count, const python_runtime *rt,
+                     bool insecure);
+/* Look for `module`'s top-level package in the folders for a target that
+ * no entry point declares ("only" = the rest of the target after MODULE):
+ * false when it is not there. */
+bool python_on_demand(python_found *out, const python_runtime *rt, const char *module,
+                      const char *only, bool insecure);
+void python_found_free(python_found *v, size_t n);
+/* Metadata (dist_dirs[i] not NULL) and targets of infos[i]; see python_scan. */
+void python_describe(dapt_plugin_info **infos, const char *const *dist_dirs,
+                     const char *const *only, size_t count, const python_runtime *rt,
+                     int timeout_ms);
+/* "python\nINTERPRETER\nNAME\nPATH" (+ "\nONLY" for a target described on
+ * demand).  Caller frees. */
+char *python_cache_key(const char *interpreter, const char *name, const char *path,
+                       const char *only);
 
 /* libexec.c: the path of a helper program (dapt-git, dapt-worker):
  * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.

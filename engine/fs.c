@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -173,6 +175,44 @@ char *fs_workflow_file(const char *workspace, const char *name)
         if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
             return p;
         free(p);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Trust (OpenSSH's StrictModes)                                       */
+/* ------------------------------------------------------------------ */
+
+static char *user_name(uid_t uid)
+{
+    struct passwd *pw = getpwuid(uid);
+    return pw ? xasprintf("user %s (uid %lu)", pw->pw_name, (unsigned long)uid)
+              : xasprintf("uid %lu", (unsigned long)uid);
+}
+
+static char *my_name(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    return pw ? xstrdup(pw->pw_name) : xasprintf("%lu", (unsigned long)geteuid());
+}
+
+char *fs_untrusted_reason(const char *what, const char *path, const struct stat *st, uid_t euid)
+{
+    static const char *const fix = "or set DAPT_PLUGIN_INSECURE=1 to accept it";
+    mode_t w = st->st_mode & (S_IWGRP | S_IWOTH);
+    if (w) {
+        const char *who = w == (S_IWGRP | S_IWOTH) ? "group and others"
+                          : w == S_IWGRP           ? "group"
+                                                   : "others";
+        return xasprintf("%s%s is writable by %s: chmod go-w %s, %s", what, path, who, path, fix);
+    }
+    if (st->st_uid != euid && st->st_uid != 0) {
+        char *owner = user_name(st->st_uid), *me = my_name();
+        char *reason = xasprintf("%s%s is owned by %s, not by you or root: chown %s %s, %s", what,
+                                 path, owner, me, path, fix);
+        free(owner);
+        free(me);
+        return reason;
     }
     return NULL;
 }

@@ -30,6 +30,10 @@ libdapt_core_la_SOURCES = \
 	%reldir%/registry.c \
 	%reldir%/registry-check.c \
 	%reldir%/user-modules.c \
+	%reldir%/python-env.c \
+	%reldir%/python-dist.c \
+	%reldir%/python-scan.c \
+	%reldir%/python.c \
 	%reldir%/libexec.c \
 	%reldir%/runtime.c \
 	%reldir%/fs.c \

@@ -16,15 +16,22 @@
  *     body     u32 entries, targets, params, requirements (totals)
  *              str dapt version
  *              per entry:
- *                str path; u64 size, i64 mtime_ns, u64 ino, u64 dev;
+ *                str path; str? key (NULL: the path);
+ *                u64 size, i64 mtime_ns, u64 ino, u64 dev;
  *                u8 status; str? error;
  *                str name, version, description, author, license, url;
  *                u16 abi_major, abi_minor;
+ *                u8 runtime; str? interpreter, module;
  *                u32 n, n x str requirement;
  *                u32 n, n x target:
  *                  str path, target; u8 kind; u32 flags; str doc, returns;
+ *                  str? source, object, object_path;
  *                  u32 n, n x param: str name, type; u8 required;
  *                                    str? default_json; str doc
+ *
+ * An entry is found by its key: a C plugin's is its path; a Python
+ * plugin's (see python.c) also names its interpreter and plugin, since
+ * one package folder can be the plugin of several.
  *
  * `str` is a u32 length, the bytes and a NUL; `str?` may be NULL, written
  * as the length 0xffffffff.  Anything that does not parse exactly (wrong
@@ -51,7 +58,7 @@
 #define CACHE_MAGIC_LEN 8
 #define CACHE_BOM 0x01020304u
 /* Bump when the layout or the meaning of a cached result changes. */
-#define CACHE_FORMAT 1
+#define CACHE_FORMAT 2
 #define CACHE_HEADER_LEN (CACHE_MAGIC_LEN + 4 + 4 + 2 + 2 + 8 + 8)
 #define CACHE_NULL_STR 0xffffffffu
 /* A cache this large is not ours. */
@@ -60,6 +67,7 @@
 struct plugin_cache {
     char *buf;               /* the file; strings point into it */
     dapt_plugin_info *infos; /* entries in file order */
+    char **keys;             /* each entry's key (its path when none was written) */
     size_t count;
     /* One block each for all targets, params and requirement lists. */
     dapt_target_info *targets;
@@ -174,6 +182,7 @@ typedef struct blocks {
     dapt_target_info *targets;
     dapt_param_info *params;
     char **requirements;
+    char **keys;
     uint32_t ninfos, ntargets, nparams, nrequirements; /* used */
     uint32_t cinfos, ctargets, cparams, crequirements; /* announced */
 } blocks;
@@ -181,8 +190,8 @@ typedef struct blocks {
 /* The least each item takes in the file: a string is at least 5 bytes
  * (length and NUL), a nullable one 4.  Totals beyond what the body could
  * hold are refused before anything is allocated for them. */
-#define MIN_ENTRY (5 + 32 + 1 + 4 + 6 * 5 + 2 + 2 + 4 + 4)
-#define MIN_TARGET (5 + 5 + 1 + 4 + 5 + 5 + 4)
+#define MIN_ENTRY (5 + 4 + 32 + 1 + 4 + 6 * 5 + 2 + 2 + 1 + 4 + 4 + 4 + 4)
+#define MIN_TARGET (5 + 5 + 1 + 4 + 5 + 5 + 4 + 4 + 4 + 4)
 #define MIN_PARAM (5 + 5 + 1 + 4 + 5)
 #define MIN_REQUIREMENT 5
 
@@ -203,7 +212,9 @@ static int rd_target(reader *r, dapt_target_info *t, blocks *b)
     uint32_t flags, n;
     if (rd_str(r, &t->path, false) < 0 || rd_str(r, &t->target, false) < 0 || rd_u8(r, &kind) < 0 ||
         kind > DAPT_TARGET_ACTION || rd_u32(r, &flags) < 0 || rd_str(r, &t->doc, false) < 0 ||
-        rd_str(r, &t->returns, false) < 0 || rd_u32(r, &n) < 0 || n > b->cparams - b->nparams)
+        rd_str(r, &t->returns, false) < 0 || rd_str(r, &t->source, true) < 0 ||
+        rd_str(r, &t->object, true) < 0 || rd_str(r, &t->object_path, true) < 0 ||
+        rd_u32(r, &n) < 0 || n > b->cparams - b->nparams)
         return -1;
     t->kind = (dapt_target_kind)kind;
     t->flags = flags;
@@ -225,14 +236,16 @@ static int rd_id(reader *r, dapt_file_id *id)
     return 0;
 }
 
-static int rd_entry(reader *r, dapt_plugin_info *info, blocks *b)
+static int rd_entry(reader *r, dapt_plugin_info *info, char **key, blocks *b)
 {
-    uint8_t status;
+    uint8_t status, runtime;
     uint16_t major, minor;
     uint32_t n;
-    if (rd_str(r, &info->path, false) < 0 || rd_id(r, &info->id) < 0 || rd_u8(r, &status) < 0 ||
-        rd_str(r, &info->error, true) < 0)
+    if (rd_str(r, &info->path, false) < 0 || rd_str(r, key, true) < 0 ||
+        rd_id(r, &info->id) < 0 || rd_u8(r, &status) < 0 || rd_str(r, &info->error, true) < 0)
         return -1;
+    if (*key == NULL)
+        *key = info->path;
     /* Only scan results are cached: ok without a reason, broken with one. */
     if (status == DAPT_PLUGIN_OK ? info->error != NULL
                                  : status != DAPT_PLUGIN_BROKEN || info->error == NULL)
@@ -243,9 +256,12 @@ static int rd_entry(reader *r, dapt_plugin_info *info, blocks *b)
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         if (rd_str(r, strings[i], false) < 0)
             return -1;
-    if (rd_u16(r, &major) < 0 || rd_u16(r, &minor) < 0 || rd_u32(r, &n) < 0 ||
+    if (rd_u16(r, &major) < 0 || rd_u16(r, &minor) < 0 || rd_u8(r, &runtime) < 0 ||
+        runtime > DAPT_RUNTIME_PYTHON || rd_str(r, &info->interpreter, true) < 0 ||
+        rd_str(r, &info->module, true) < 0 || rd_u32(r, &n) < 0 ||
         n > b->crequirements - b->nrequirements)
         return -1;
+    info->runtime = (dapt_runtime)runtime;
     info->abi_major = major;
     info->abi_minor = minor;
     info->requirement_count = n;
@@ -279,6 +295,7 @@ static int rd_totals(reader *r, blocks *b)
     b->targets = xcalloc(b->ctargets, sizeof *b->targets);
     b->params = xcalloc(b->cparams, sizeof *b->params);
     b->requirements = xcalloc(b->crequirements, sizeof *b->requirements);
+    b->keys = xcalloc(b->cinfos, sizeof *b->keys);
     return 0;
 }
 
@@ -288,9 +305,11 @@ static int rd_body(reader *r, blocks *b)
     if (rd_totals(r, b) < 0 || rd_str(r, &version, false) < 0 ||
         strcmp(version, PACKAGE_VERSION) != 0)
         return -1;
-    while (b->ninfos < b->cinfos)
-        if (rd_entry(r, &b->infos[b->ninfos++], b) < 0)
+    while (b->ninfos < b->cinfos) {
+        size_t i = b->ninfos++;
+        if (rd_entry(r, &b->infos[i], &b->keys[i], b) < 0)
             return -1;
+    }
     /* everything announced was there, and nothing else */
     return r->pos == r->len && b->ntargets == b->ctargets && b->nparams == b->cparams &&
                    b->nrequirements == b->crequirements
@@ -325,6 +344,7 @@ static int parse(plugin_cache *cache, size_t len)
     cache->targets = b.targets;
     cache->params = b.params;
     cache->requirements = b.requirements;
+    cache->keys = b.keys;
     cache->count = rc == 0 ? b.cinfos : 0;
     return rc;
 }
@@ -372,11 +392,11 @@ static void index_build(plugin_cache *cache)
     cache->slots = xcalloc(size, sizeof *cache->slots);
     cache->slot_mask = size - 1;
     for (size_t i = 0; i < cache->count; i++) {
-        const char *path = cache->infos[i].path;
-        size_t h = hash_bytes(path, strlen(path)) & cache->slot_mask;
+        const char *key = cache->keys[i];
+        size_t h = hash_bytes(key, strlen(key)) & cache->slot_mask;
         while (cache->slots[h] != 0) {
-            /* a path twice: the later entry is unreachable, harmlessly */
-            if (strcmp(cache->infos[cache->slots[h] - 1].path, path) == 0)
+            /* a key twice: the later entry is unreachable, harmlessly */
+            if (strcmp(cache->keys[cache->slots[h] - 1], key) == 0)
                 break;
             h = (h + 1) & cache->slot_mask;
         }
@@ -392,6 +412,7 @@ static void cache_reset(plugin_cache *cache)
     free(cache->targets);
     free(cache->params);
     free(cache->requirements);
+    free(cache->keys);
     free(cache->slots);
     memset(cache, 0, sizeof *cache);
 }
@@ -429,22 +450,27 @@ static bool id_equal(const dapt_file_id *a, const dapt_file_id *b)
     return a->size == b->size && a->mtime_ns == b->mtime_ns && a->ino == b->ino && a->dev == b->dev;
 }
 
-const dapt_plugin_info *plugin_cache_lookup(const plugin_cache *cache, const char *path,
+const char *plugin_cache_entry_key(const plugin_cache *cache, size_t i)
+{
+    return i < cache->count ? cache->keys[i] : NULL;
+}
+
+const dapt_plugin_info *plugin_cache_lookup(const plugin_cache *cache, const char *key,
                                             const dapt_file_id *id)
 {
-    size_t h = hash_bytes(path, strlen(path)) & cache->slot_mask;
+    size_t h = hash_bytes(key, strlen(key)) & cache->slot_mask;
     for (; cache->slots[h] != 0; h = (h + 1) & cache->slot_mask) {
-        const dapt_plugin_info *info = &cache->infos[cache->slots[h] - 1];
-        if (strcmp(info->path, path) == 0)
-            return id_equal(&info->id, id) ? info : NULL;
+        size_t i = cache->slots[h] - 1;
+        if (strcmp(cache->keys[i], key) == 0)
+            return id_equal(&cache->infos[i].id, id) ? &cache->infos[i] : NULL;
     }
     return NULL;
 }
 
-bool plugin_cache_take(plugin_cache *cache, const char *path, const dapt_file_id *id,
+bool plugin_cache_take(plugin_cache *cache, const char *key, const dapt_file_id *id,
                        dapt_plugin_info *out)
 {
-    const dapt_plugin_info *hit = plugin_cache_lookup(cache, path, id);
+    const dapt_plugin_info *hit = plugin_cache_lookup(cache, key, id);
     if (hit == NULL)
         return false;
     *out = *hit;
@@ -519,6 +545,9 @@ static void wr_target(strbuf *sb, const dapt_plugin_info *info, const dapt_targe
     wr_u32(sb, t->flags);
     wr_ostr(sb, t->doc);
     wr_ostr(sb, t->returns);
+    wr_nstr(sb, t->source);
+    wr_nstr(sb, t->object);
+    wr_nstr(sb, t->object_path);
     wr_u32(sb, (uint32_t)t->param_count);
     for (size_t i = 0; i < t->param_count; i++) {
         const dapt_param_info *p = &t->params[i];
@@ -530,10 +559,11 @@ static void wr_target(strbuf *sb, const dapt_plugin_info *info, const dapt_targe
     }
 }
 
-static void wr_entry(strbuf *sb, const dapt_plugin_info *info)
+static void wr_entry(strbuf *sb, const dapt_plugin_info *info, const char *key)
 {
     bool ok = info->status == DAPT_PLUGIN_OK;
     wr_str(sb, info->path);
+    wr_nstr(sb, key && strcmp(key, info->path) != 0 ? key : NULL);
     wr_u64(sb, info->id.size);
     uint64_t mtime;
     memcpy(&mtime, &info->id.mtime_ns, 8);
@@ -548,6 +578,9 @@ static void wr_entry(strbuf *sb, const dapt_plugin_info *info)
         wr_ostr(sb, strings[i]);
     wr_u16(sb, info->abi_major);
     wr_u16(sb, info->abi_minor);
+    wr_u8(sb, info->runtime == DAPT_RUNTIME_PYTHON ? DAPT_RUNTIME_PYTHON : DAPT_RUNTIME_C);
+    wr_nstr(sb, info->interpreter);
+    wr_nstr(sb, info->module);
     wr_u32(sb, (uint32_t)info->requirement_count);
     for (size_t i = 0; i < info->requirement_count; i++)
         wr_ostr(sb, info->requirements[i]);
@@ -563,7 +596,8 @@ static bool cacheable(const dapt_plugin_info *info)
 }
 
 /* The whole file in memory: header, then the body. */
-static void serialize(strbuf *out, const dapt_plugin_info *const *infos, size_t count)
+static void serialize(strbuf *out, const dapt_plugin_info *const *infos,
+                      const char *const *keys, size_t count)
 {
     uint32_t entries = 0, targets = 0, params = 0, requirements = 0;
     for (size_t i = 0; i < count; i++) {
@@ -583,7 +617,7 @@ static void serialize(strbuf *out, const dapt_plugin_info *const *infos, size_t 
     wr_str(&body, PACKAGE_VERSION);
     for (size_t i = 0; i < count; i++)
         if (cacheable(infos[i]))
-            wr_entry(&body, infos[i]);
+            wr_entry(&body, infos[i], keys ? keys[i] : NULL);
     strbuf_add(out, CACHE_MAGIC, CACHE_MAGIC_LEN);
     wr_u32(out, CACHE_BOM);
     wr_u32(out, CACHE_FORMAT);
@@ -597,6 +631,12 @@ static void serialize(strbuf *out, const dapt_plugin_info *const *infos, size_t 
 
 int plugin_cache_save(const char *file, const dapt_plugin_info *const *infos, size_t count,
                       char **error)
+{
+    return plugin_cache_save_keyed(file, infos, NULL, count, error);
+}
+
+int plugin_cache_save_keyed(const char *file, const dapt_plugin_info *const *infos,
+                            const char *const *keys, size_t count, char **error)
 {
     char *dir = xstrdup(file);
     char *slash = strrchr(dir, '/');
@@ -621,7 +661,7 @@ int plugin_cache_save(const char *file, const dapt_plugin_info *const *infos, si
         tmp = NULL;
         goto fail;
     }
-    serialize(&data, infos, count);
+    serialize(&data, infos, keys, count);
     if (fs_write_all(fd, data.buf, data.len) < 0 || fsync(fd) < 0) {
         *error = xasprintf("cannot write %s: %s", tmp, strerror(errno));
         goto fail;

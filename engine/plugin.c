@@ -588,13 +588,29 @@ void plugin_info_copy(dapt_plugin_info *dst, const dapt_plugin_info *src)
     plugin_info_link(dst);
 }
 
+/* A Python target MODULE.PATH is the function PATH's last word in the
+ * module MODULE.PATH-without-it: what the worker imports and calls. */
+static void link_python(dapt_target_info *t, const char *module)
+{
+    const char *dot = t->path ? strrchr(t->path, '.') : NULL;
+    free(t->object);
+    free(t->object_path);
+    t->object = dot ? xasprintf("%s.%.*s", module, (int)(dot - t->path), t->path)
+                    : xstrdup(module);
+    t->object_path = xstrdup(dot ? dot + 1 : t->path ? t->path : "");
+}
+
 void plugin_info_link(dapt_plugin_info *info)
 {
+    bool python = info->runtime == DAPT_RUNTIME_PYTHON && info->module != NULL;
+    const char *prefix = python ? info->module : info->name ? info->name : "";
     for (size_t i = 0; i < info->target_count; i++) {
         dapt_target_info *t = &info->targets[i];
         t->plugin = info;
         free(t->target);
-        t->target = xasprintf("%s.%s", info->name ? info->name : "", t->path ? t->path : "");
+        t->target = xasprintf("%s.%s", prefix, t->path ? t->path : "");
+        if (python)
+            link_python(t, info->module);
     }
 }
 
@@ -645,12 +661,16 @@ json_t *dapt_target_to_json(const dapt_target_info *target)
     for (size_t i = 0; i < target->param_count; i++)
         json_array_append_new(params, param_to_json(&target->params[i]));
     const char *name = target->target ? target->target : target->path;
-    return json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:b, s:b}", "target", string_or_null(name),
-                     "plugin", string_or_null(target->plugin ? target->plugin->name : NULL), "kind",
+    dapt_runtime runtime = target->plugin ? target->plugin->runtime : DAPT_RUNTIME_C;
+    return json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:s, s:o}", "target",
+                     string_or_null(name), "plugin",
+                     string_or_null(target->plugin ? target->plugin->name : NULL), "kind",
                      dapt_target_kind_name(target->kind), "doc", string_or_null(target->doc),
                      "params", params, "returns", string_or_null(target->returns), "varargs",
                      (target->flags & DAPT_TARGET_VARARGS) != 0, "kwargs",
-                     (target->flags & DAPT_TARGET_KWARGS) != 0);
+                     (target->flags & DAPT_TARGET_KWARGS) != 0, "async",
+                     (target->flags & TARGET_ASYNC) != 0, "runtime", dapt_runtime_name(runtime),
+                     "source", string_or_null(target->source));
 }
 
 json_t *dapt_plugin_to_json(const dapt_plugin_info *plugin)
@@ -666,6 +686,11 @@ json_t *dapt_plugin_to_json(const dapt_plugin_info *plugin)
                                     : json_null();
     json_t *out = json_object();
     json_object_set_new(out, "name", string_or_null(plugin->name));
+    json_object_set_new(out, "runtime", json_string(dapt_runtime_name(plugin->runtime)));
+    if (plugin->runtime == DAPT_RUNTIME_PYTHON) {
+        json_object_set_new(out, "interpreter", string_or_null(plugin->interpreter));
+        json_object_set_new(out, "module", string_or_null(plugin->module));
+    }
     json_object_set_new(out, "version", string_or_null(plugin->version));
     json_object_set_new(out, "description", string_or_null(plugin->description));
     json_object_set_new(out, "author", string_or_null(plugin->author));

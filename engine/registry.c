@@ -14,6 +14,15 @@
  * A warm start therefore costs a readdir per folder, a stat per file and
  * a hash lookup: no plugin code runs and nothing is copied (cached entries
  * borrow the cache's buffer, which the registry keeps).
+ *
+ * Python plugins (python.c) come after the C search path, as entries of
+ * the same list: shadowed by an earlier name (of either runtime), checked
+ * for trust, looked up in the same cache under their own keys, and
+ * described by the Python scanner when the cache does not know them.  A
+ * Python target is found through the module table (MODULE -> entry); one
+ * in a package without an entry point is described on demand into an
+ * entry of its own kept in `extra` (never moved: targets handed out stay
+ * valid).
  */
 #include "config.h"
 
@@ -53,8 +62,14 @@ typedef struct entry {
     bool scanned;
     /* still to be looked up in the cache or scanned */
     bool pending;
-    /* where its targets start in the registry's sorted array (ok only) */
+    /* where its targets start in the registry's per-plugin runs (ok only) */
     size_t first_target;
+    /* Python: the cache key (NULL: the path, as for C), the distribution
+     * folder (NULL: described on demand), the one target described on
+     * demand (NULL: all) */
+    char *key;
+    char *dist_dir;
+    char *only;
 } entry;
 
 /* An open-addressing table of entry or target indexes (index + 1; 0 is
@@ -74,12 +89,22 @@ struct dapt_registry {
     size_t count, cap;
     table names;         /* name -> the first entry with that name */
     plugin_cache *cache; /* borrowed entries point into it */
-    /* usable plugins' targets, sorted: each plugin's are a run, sorted
-     * by path, which resolution searches */
+    /* usable plugins' targets: each plugin's are a run, sorted by path,
+     * which resolution searches; `targets` is the same array when that
+     * order is the order of target strings, else a sorted copy */
+    const dapt_target_info **runs;
     const dapt_target_info **targets;
     size_t target_count;
+    table modules; /* Python module -> its ok entry */
     uid_t euid;
     dapt_registry_stats stats;
+    /* for Python targets described on demand */
+    python_runtime *python;
+    bool insecure;
+    int scan_timeout_ms;
+    char *cache_path;
+    entry **extra;
+    size_t extra_count;
 };
 
 /* ------------------------------------------------------------------ */
@@ -140,9 +165,19 @@ static const char *entry_name(const void *ctx, size_t i)
     return ((const dapt_registry *)ctx)->entries[i].info.name;
 }
 
-static const char *entry_path(const void *ctx, size_t i)
+static const char *entry_key_of(const entry *e)
 {
-    return ((const dapt_registry *)ctx)->entries[i].info.path;
+    return e->key ? e->key : e->info.path;
+}
+
+static const char *entry_key(const void *ctx, size_t i)
+{
+    return entry_key_of(&((const dapt_registry *)ctx)->entries[i]);
+}
+
+static const char *entry_module(const void *ctx, size_t i)
+{
+    return ((const dapt_registry *)ctx)->entries[i].info.module;
 }
 
 /* ------------------------------------------------------------------ */
@@ -286,45 +321,6 @@ static int scan_timeout(const dapt_registry_options *opts)
 /* Security (OpenSSH's StrictModes)                                    */
 /* ------------------------------------------------------------------ */
 
-static char *user_name(uid_t uid)
-{
-    struct passwd *pw = getpwuid(uid);
-    return pw ? xasprintf("user %s (uid %lu)", pw->pw_name, (unsigned long)uid)
-              : xasprintf("uid %lu", (unsigned long)uid);
-}
-
-static char *my_name(void)
-{
-    struct passwd *pw = getpwuid(geteuid());
-    return pw ? xstrdup(pw->pw_name) : xasprintf("%lu", (unsigned long)geteuid());
-}
-
-/*
- * Why the file (or folder) at `path` must not be trusted, or NULL.  A file
- * that someone else can write is code someone else chose; `what` is ""
- * for the plugin file, "its folder " for its folder.
- */
-static char *insecure_reason(const char *what, const char *path, const struct stat *st, uid_t euid)
-{
-    static const char *const fix = "or set DAPT_PLUGIN_INSECURE=1 to accept it";
-    mode_t w = st->st_mode & (S_IWGRP | S_IWOTH);
-    if (w) {
-        const char *who = w == (S_IWGRP | S_IWOTH) ? "group and others"
-                          : w == S_IWGRP           ? "group"
-                                                   : "others";
-        return xasprintf("%s%s is writable by %s: chmod go-w %s, %s", what, path, who, path, fix);
-    }
-    if (st->st_uid != euid && st->st_uid != 0) {
-        char *owner = user_name(st->st_uid), *me = my_name();
-        char *reason = xasprintf("%s%s is owned by %s, not by you or root: chown %s %s, %s", what,
-                                 path, owner, me, path, fix);
-        free(owner);
-        free(me);
-        return reason;
-    }
-    return NULL;
-}
-
 /* Whether we may read the file, from the stat we already have when we
  * can (the owner is us or root here unless insecure files are accepted). */
 static bool readable(const char *path, const struct stat *st, uid_t euid)
@@ -378,6 +374,9 @@ static void entry_clear(entry *e)
         free(e->info.data_dir);
     else
         plugin_info_clear(&e->info);
+    free(e->key);
+    free(e->dist_dir);
+    free(e->only);
 }
 
 /* ------------------------------------------------------------------ */
@@ -531,7 +530,7 @@ static void add_file(dapt_registry *reg, const listing *l, const char *dir, cons
         return;
     }
     if (!insecure) {
-        char *reason = dir_reason ? xstrdup(dir_reason) : insecure_reason("", path, &st, reg->euid);
+        char *reason = dir_reason ? xstrdup(dir_reason) : fs_untrusted_reason("", path, &st, reg->euid);
         if (reason) {
             entry_broken(e, reason);
             return;
@@ -568,7 +567,7 @@ static void list_all(dapt_registry *reg, bool insecure, strbuf *warnings)
             strbuf_printf(warnings, "cannot read the plugin folder %s: %s\n", dir, strerror(errno));
             continue;
         }
-        char *dir_reason = insecure ? NULL : insecure_reason("its folder ", dir, &st, reg->euid);
+        char *dir_reason = insecure ? NULL : fs_untrusted_reason("its folder ", dir, &st, reg->euid);
         for (size_t f = 0; f < l.nfiles; f++)
             add_file(reg, &l, dir, &l.files[f], dir_reason, insecure);
         free(dir_reason);
@@ -576,6 +575,52 @@ static void list_all(dapt_registry *reg, bool insecure, strbuf *warnings)
     }
     free(devs);
     free(inos);
+}
+
+/*
+ * The Python plugins, after every C plugin: an entry each, shadowed by an
+ * earlier plugin of the same name, or by an earlier Python plugin of the
+ * same module (its targets would be the same strings).
+ */
+static void python_add(dapt_registry *reg, const dapt_registry_options *opts, const char *cache,
+                       strbuf *warnings)
+{
+    reg->python = python_runtime_open(opts->python, opts->workspace, cache, warnings);
+    if (reg->python == NULL)
+        return;
+    python_found *found;
+    size_t n;
+    python_discover(&found, &n, reg->python, reg->insecure);
+    table modules;
+    table_init(&modules, n, entry_module, reg);
+    for (size_t i = 0; i < n; i++) {
+        python_found *f = &found[i];
+        entry *e = entry_add(reg, NULL, NULL);
+        size_t index = reg->count - 1;
+        e->info = f->info;
+        memset(&f->info, 0, sizeof f->info);
+        e->key = f->key;
+        e->dist_dir = f->dist_dir;
+        f->key = f->dist_dir = NULL;
+        reg->stats.files++;
+        size_t winner = table_insert(&reg->names, index);
+        size_t same = winner == (size_t)-1 ? table_insert(&modules, index) : (size_t)-1;
+        if (winner != (size_t)-1 || same != (size_t)-1) {
+            const entry *w = &reg->entries[winner != (size_t)-1 ? winner : same];
+            free(e->info.error);
+            e->info.status = DAPT_PLUGIN_SHADOWED;
+            e->info.error = winner != (size_t)-1
+                                ? xasprintf("shadowed by %s", w->info.path)
+                                : xasprintf("shadowed by the plugin `%s` (%s): it has the "
+                                            "same module %s",
+                                            w->info.name, w->info.path, e->info.module);
+            e->pending = false;
+            continue;
+        }
+        e->pending = f->pending;
+    }
+    free(modules.slots);
+    python_found_free(found, n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -603,27 +648,61 @@ static void check_scanned(dapt_plugin_info *info, const char *name)
  * one scanner run.  A scan result replaces the entry's placeholder and
  * keeps its path, name check, data folder and id.
  */
+/* What the cache knows of a pending entry: its info becomes the cache's
+ * (borrowed), but for its data folder, which is always this run's. */
+static bool take_cached(dapt_registry *reg, entry *e)
+{
+    dapt_plugin_info mine = e->info;
+    /* (the key is read before *out is written) */
+    if (!plugin_cache_take(reg->cache, entry_key_of(e), &mine.id, &e->info))
+        return false;
+    e->info.data_dir = mine.data_dir;
+    mine.data_dir = NULL;
+    plugin_info_clear(&mine);
+    e->borrowed = true;
+    e->pending = false;
+    reg->stats.cached++;
+    return true;
+}
+
+/* Describe the Python entries the cache did not know. */
+static void python_pending(dapt_registry *reg, entry **v, size_t n, int timeout_ms)
+{
+    dapt_plugin_info **infos = xcalloc(n, sizeof *infos);
+    const char **dists = xcalloc(n, sizeof *dists), **only = xcalloc(n, sizeof *only);
+    for (size_t k = 0; k < n; k++) {
+        infos[k] = &v[k]->info;
+        dists[k] = v[k]->dist_dir;
+        only[k] = v[k]->only;
+    }
+    python_describe(infos, dists, only, n, reg->python, timeout_ms);
+    for (size_t k = 0; k < n; k++) {
+        v[k]->scanned = true;
+        v[k]->pending = false;
+        reg->stats.scanned++;
+    }
+    free(infos);
+    free(dists);
+    free(only);
+}
+
 static int resolve_pending(dapt_registry *reg, int timeout_ms, char **error)
 {
     size_t *misses = xcalloc(reg->count, sizeof *misses);
-    size_t nmiss = 0;
+    entry **pymiss = xcalloc(reg->count ? reg->count : 1, sizeof *pymiss);
+    size_t nmiss = 0, npy = 0;
     for (size_t i = 0; i < reg->count; i++) {
         entry *e = &reg->entries[i];
-        if (!e->pending)
+        if (!e->pending || take_cached(reg, e))
             continue;
-        char *path = e->info.path, *name = e->info.name, *dir = e->info.data_dir;
-        dapt_file_id id = e->info.id;
-        if (plugin_cache_take(reg->cache, path, &id, &e->info)) {
-            e->info.data_dir = dir;
-            e->borrowed = true;
-            e->pending = false;
-            reg->stats.cached++;
-            free(path);
-            free(name);
-        } else {
+        if (e->info.runtime == DAPT_RUNTIME_PYTHON)
+            pymiss[npy++] = e;
+        else
             misses[nmiss++] = i;
-        }
     }
+    if (npy > 0)
+        python_pending(reg, pymiss, npy, timeout_ms);
+    free(pymiss);
     int rc = 0;
     if (nmiss > 0) {
         dapt_plugin_info *scan = xcalloc(nmiss, sizeof *scan);
@@ -672,20 +751,36 @@ static bool in_listed_dir(const dapt_registry *reg, const char *path)
 /* What becomes of a cache entry when the cache is written. */
 enum { KEEP, DROP, REPLACE };
 
-static int cache_fate(const dapt_registry *reg, const table *paths, const dapt_plugin_info *c)
+/* The described-on-demand entry under `key`, or NULL. */
+static const entry *extra_by_key(const dapt_registry *reg, const char *key)
 {
-    size_t at = table_find(paths, c->path);
+    for (size_t i = 0; i < reg->extra_count; i++)
+        if (strcmp(entry_key_of(reg->extra[i]), key) == 0)
+            return reg->extra[i];
+    return NULL;
+}
+
+static int cache_fate(const dapt_registry *reg, const table *keys, size_t i)
+{
+    const char *key = plugin_cache_entry_key(reg->cache, i);
+    const dapt_plugin_info *c = plugin_cache_entry(reg->cache, i);
+    size_t at = table_find(keys, key);
     if (at != (size_t)-1)
         return reg->entries[at].scanned ? REPLACE : KEEP;
-    /* not found in a folder we listed: gone */
-    return in_listed_dir(reg, c->path) ? DROP : KEEP;
+    const entry *x = extra_by_key(reg, key);
+    if (x != NULL)
+        return x->scanned ? REPLACE : KEEP;
+    /* a C plugin not found in a folder we listed: gone (a Python
+     * plugin's path is a package folder, in no listed folder) */
+    return c->runtime == DAPT_RUNTIME_C && in_listed_dir(reg, c->path) ? DROP : KEEP;
 }
 
 /*
  * Write the cache back when this run learnt something: new scan results,
  * or entries for files gone from the folders it listed.  Entries for other
- * folders (another workspace's .dapt/plugins) are kept while their files
- * exist; checking that costs a stat each, paid only when writing anyway.
+ * folders (another workspace's .dapt/plugins, another interpreter's
+ * packages) are kept while their files exist; checking that costs a stat
+ * each, paid only when writing anyway.
  */
 static void save_cache(dapt_registry *reg, const char *file, strbuf *warnings)
 {
@@ -693,38 +788,54 @@ static void save_cache(dapt_registry *reg, const char *file, strbuf *warnings)
     /* the warm start: every cached entry was used, nothing is new */
     if (reg->stats.scanned == 0 && reg->stats.cached == old)
         return;
-    table paths;
-    table_init(&paths, reg->count, entry_path, reg);
+    table keys;
+    table_init(&keys, reg->count, entry_key, reg);
     for (size_t i = 0; i < reg->count; i++)
-        table_insert(&paths, i);
+        table_insert(&keys, i);
     bool dirty = reg->stats.scanned > 0;
     for (size_t i = 0; i < old && !dirty; i++)
-        dirty = cache_fate(reg, &paths, plugin_cache_entry(reg->cache, i)) == DROP;
+        dirty = cache_fate(reg, &keys, i) == DROP;
     if (!dirty) {
-        free(paths.slots);
+        free(keys.slots);
         return;
     }
-    const dapt_plugin_info **keep = xcalloc(old + reg->count, sizeof *keep);
+    size_t max = old + reg->count + reg->extra_count;
+    const dapt_plugin_info **keep = xcalloc(max ? max : 1, sizeof *keep);
+    const char **keep_keys = xcalloc(max ? max : 1, sizeof *keep_keys);
     size_t nkeep = 0;
     for (size_t i = 0; i < old; i++) {
         const dapt_plugin_info *c = plugin_cache_entry(reg->cache, i);
+        const char *key = plugin_cache_entry_key(reg->cache, i);
         struct stat st;
-        if (cache_fate(reg, &paths, c) == KEEP &&
-            (table_find(&paths, c->path) != (size_t)-1 || stat(c->path, &st) == 0))
+        if (cache_fate(reg, &keys, i) == KEEP &&
+            (table_find(&keys, key) != (size_t)-1 || extra_by_key(reg, key) != NULL ||
+             stat(c->path, &st) == 0)) {
+            keep_keys[nkeep] = key;
             keep[nkeep++] = c;
+        }
     }
-    for (size_t i = 0; i < reg->count; i++)
-        if (reg->entries[i].scanned)
+    for (size_t i = 0; i < reg->count; i++) {
+        if (reg->entries[i].scanned) {
+            keep_keys[nkeep] = reg->entries[i].key;
             keep[nkeep++] = &reg->entries[i].info;
+        }
+    }
+    for (size_t i = 0; i < reg->extra_count; i++) {
+        if (reg->extra[i]->scanned) {
+            keep_keys[nkeep] = reg->extra[i]->key;
+            keep[nkeep++] = &reg->extra[i]->info;
+        }
+    }
     char *err = NULL;
-    if (plugin_cache_save(file, keep, nkeep, &err) == 0) {
+    if (plugin_cache_save_keyed(file, keep, keep_keys, nkeep, &err) == 0) {
         reg->stats.cache_written = true;
     } else {
         strbuf_printf(warnings, "cannot write the plugin cache: %s\n", err);
         free(err);
     }
     free(keep);
-    free(paths.slots);
+    free(keep_keys);
+    free(keys.slots);
 }
 
 /*
@@ -814,18 +925,34 @@ static int path_cmp(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
+/* What a plugin's target strings begin with: its name, or a Python
+ * plugin's module. */
+static const char *target_prefix(const dapt_plugin_info *info)
+{
+    return info->runtime == DAPT_RUNTIME_PYTHON && info->module ? info->module : info->name;
+}
+
 static int plugin_cmp(const void *a, const void *b)
 {
     const entry *x = *(const entry *const *)a;
     const entry *y = *(const entry *const *)b;
-    return strcmp(x->info.name, y->info.name);
+    return strcmp(target_prefix(&x->info), target_prefix(&y->info));
+}
+
+static int target_cmp(const void *a, const void *b)
+{
+    const dapt_target_info *x = *(const dapt_target_info *const *)a;
+    const dapt_target_info *y = *(const dapt_target_info *const *)b;
+    return strcmp(x->target, y->target);
 }
 
 /*
  * The sorted array of usable targets.  Sorting by the target string is
- * sorting plugins by name, then each plugin's targets by path: a plugin
- * name is [a-z0-9_] only, all after the '.' that ends it, so "ab.x" sorts
- * before "ab_c.x" as "ab" does before "ab_c".  Many small sorts of short
+ * sorting plugins by name (a Python plugin's: its module), then each
+ * plugin's targets by path: a name is word characters only, all after the
+ * '.' that ends it, so "ab.x" sorts before "ab_c.x" as "ab" does before
+ * "ab_c" (a dotted Python module can break this: then the array is
+ * checked, and sorted apart from the runs resolution searches).  Many small sorts of short
  * paths are much cheaper than one of 10000 long strings, and each
  * plugin's run of targets is what resolution searches: the name table
  * finds the plugin, a binary search its target, with no second table of
@@ -855,17 +982,30 @@ static void index_targets(dapt_registry *reg)
     }
     if (!is_sorted(plugins, nplugins, plugin_cmp))
         qsort(plugins, nplugins, sizeof *plugins, plugin_cmp);
-    reg->targets = xcalloc(n, sizeof *reg->targets);
+    reg->runs = xcalloc(n, sizeof *reg->runs);
     for (size_t i = 0; i < nplugins; i++) {
         const dapt_plugin_info *info = &plugins[i]->info;
         plugins[i]->first_target = reg->target_count;
-        const dapt_target_info **first = reg->targets + reg->target_count;
+        const dapt_target_info **first = reg->runs + reg->target_count;
         for (size_t t = 0; t < info->target_count; t++)
-            reg->targets[reg->target_count++] = &info->targets[t];
+            reg->runs[reg->target_count++] = &info->targets[t];
         if (!is_sorted(first, info->target_count, path_cmp))
             qsort(first, info->target_count, sizeof *first, path_cmp);
     }
     free(plugins);
+    reg->targets = reg->runs;
+    if (!is_sorted(reg->runs, reg->target_count, target_cmp)) {
+        reg->targets = xcalloc(n, sizeof *reg->targets);
+        memcpy(reg->targets, reg->runs, n * sizeof *reg->targets);
+        qsort(reg->targets, n, sizeof *reg->targets, target_cmp);
+    }
+    /* the Python modules of usable plugins (the first of a module wins;
+     * python_add shadowed the others) */
+    table_init(&reg->modules, 0, entry_module, reg);
+    for (size_t i = 0; i < reg->count; i++)
+        if (reg->entries[i].info.status == DAPT_PLUGIN_OK &&
+            reg->entries[i].info.runtime == DAPT_RUNTIME_PYTHON && reg->entries[i].info.module)
+            table_insert(&reg->modules, i);
 }
 
 /* The target of a usable plugin by path, or NULL. */
@@ -875,9 +1015,9 @@ static const dapt_target_info *plugin_target(const dapt_registry *reg, const ent
     size_t lo = e->first_target, hi = lo + e->info.target_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(path, reg->targets[mid]->path);
+        int c = strcmp(path, reg->runs[mid]->path);
         if (c == 0)
-            return reg->targets[mid];
+            return reg->runs[mid];
         if (c < 0)
             hi = mid;
         else
@@ -905,14 +1045,17 @@ int dapt_registry_open(dapt_registry **out, const dapt_registry_options *opts, c
     table_init(&reg->names, 0, entry_name, reg);
     strbuf warn = {0};
     bool insecure = opts->insecure || env_true("DAPT_PLUGIN_INSECURE");
+    reg->insecure = insecure;
+    reg->scan_timeout_ms = scan_timeout(opts);
+    char *file = cache_file(opts);
 
     list_all(reg, insecure, &warn);
+    python_add(reg, opts, file, &warn);
     user_modules_state um;
     user_modules_add(reg, opts, &um, &warn);
 
-    char *file = cache_file(opts);
     reg->cache = plugin_cache_load(file);
-    if (resolve_pending(reg, scan_timeout(opts), error) < 0) {
+    if (resolve_pending(reg, reg->scan_timeout_ms, error) < 0) {
         user_modules_finish(reg, opts, &um, &warn); /* frees what it holds */
         free(file);
         strbuf_free(&warn);
@@ -921,7 +1064,7 @@ int dapt_registry_open(dapt_registry **out, const dapt_registry_options *opts, c
     }
     if (file)
         save_cache(reg, file, &warn);
-    free(file);
+    reg->cache_path = file;
     user_modules_finish(reg, opts, &um, &warn);
 
     for (size_t i = 0; i < reg->count; i++)
@@ -947,7 +1090,17 @@ void dapt_registry_free(dapt_registry *reg)
         free(reg->dirs[i]);
     free(reg->dirs);
     free(reg->names.slots);
-    free(reg->targets);
+    free(reg->modules.slots);
+    if (reg->targets != reg->runs)
+        free(reg->targets);
+    free(reg->runs);
+    for (size_t i = 0; i < reg->extra_count; i++) {
+        entry_clear(reg->extra[i]);
+        free(reg->extra[i]);
+    }
+    free(reg->extra);
+    python_runtime_free(reg->python);
+    free(reg->cache_path);
     plugin_cache_free(reg->cache);
     free(reg);
 }
@@ -1053,7 +1206,7 @@ static char *unknown_target(const dapt_registry *reg, const dapt_plugin_info *pl
 {
     strbuf sb = {0};
     strbuf_printf(&sb, "plugin `%s` has no target `%s`", plugin->name,
-                  target + strlen(plugin->name) + 1);
+                  target + strlen(target_prefix(plugin)) + 1);
     const char *close = closest_target(reg, plugin, target);
     if (close == NULL)
         close = closest_target(reg, NULL, target);
@@ -1071,9 +1224,157 @@ static char *unknown_target(const dapt_registry *reg, const dapt_plugin_info *pl
     return strbuf_detach(&sb);
 }
 
-int dapt_registry_resolve(const dapt_registry *reg, const char *target,
+/* ------------------------------------------------------------------ */
+/* Python targets                                                      */
+/* ------------------------------------------------------------------ */
+
+/* The usable Python plugin whose module is the longest that begins
+ * `target` at a dot, or NULL; *rest is the path after it. */
+static const entry *python_module_entry(const dapt_registry *reg, const char *target,
+                                        const char **rest)
+{
+    if (reg->modules.slots == NULL || reg->modules.used == 0)
+        return NULL;
+    char *prefix = xstrdup(target);
+    const entry *found = NULL;
+    for (char *dot = strrchr(prefix, '.'); dot != NULL && found == NULL;
+         dot = strrchr(prefix, '.')) {
+        *dot = '\0';
+        size_t i = table_find(&reg->modules, prefix);
+        if (i != (size_t)-1) {
+            found = &reg->entries[i];
+            *rest = target + (dot - prefix) + 1;
+        }
+    }
+    free(prefix);
+    return found;
+}
+
+/* Whether `word` may be an attribute of the module in `file`: it occurs
+ * there as a word, or the module takes names it does not spell out (a
+ * star import, a module __getattr__).  A cheap test that spares starting
+ * Python for a name that cannot be there (a typo, a name being typed). */
+static bool may_define(const char *file, const char *word)
+{
+    FILE *f = fopen(file, "r");
+    if (f == NULL)
+        return true; /* let Python say */
+    strbuf sb = {0};
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_add(&sb, buf, n);
+    fclose(f);
+    bool yes = sb.buf == NULL ? false : strstr(sb.buf, "import *") || strstr(sb.buf, "__getattr__");
+    size_t len = strlen(word);
+    for (const char *p = sb.buf; !yes && p && (p = strstr(p, word)) != NULL; p += len) {
+        bool start = p == sb.buf || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+                                      (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
+        char c = p[len];
+        bool end = !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                     (c >= '0' && c <= '9'));
+        yes = start && end;
+    }
+    strbuf_free(&sb);
+    return yes;
+}
+
+/* The file of the module that would define MODULE.ONLY's last word, or
+ * NULL when there is no such module (caller frees). */
+static char *defining_file(const python_runtime *rt, const char *module, const char *only)
+{
+    const char *dot = strrchr(only, '.');
+    char *mod = dot ? xasprintf("%s.%.*s", module, (int)(dot - only), only) : xstrdup(module);
+    bool is_package;
+    char *path = python_dist_locate(&rt->paths, mod, &is_package);
+    free(mod);
+    if (path != NULL && is_package) {
+        char *init = xasprintf("%s/__init__.py", path);
+        free(path);
+        path = init;
+    }
+    return path;
+}
+
+/*
+ * Describe TOP.REST on demand: TOP is a package of the interpreter's
+ * folders that no entry point declares (or whose plugin does not list
+ * REST).  The result (also a failure) is an entry of `extra`, cached
+ * under a key naming REST.  1 with *out, 0 when TOP is no package (or
+ * REST cannot be in it), -1 with *error.
+ */
+static int describe_on_demand(dapt_registry *reg, const char *target, const dapt_target_info **out,
+                              char **error)
+{
+    if (reg->python == NULL)
+        return 0;
+    const char *dot = strchr(target, '.');
+    char *top = xstrndup(target, (size_t)(dot - target));
+    const char *rest = dot + 1;
+    const entry *e = NULL;
+    for (size_t i = 0; i < reg->extra_count && e == NULL; i++)
+        if (strcmp(reg->extra[i]->info.module, top) == 0 &&
+            strcmp(reg->extra[i]->only, rest) == 0)
+            e = reg->extra[i];
+    if (e == NULL) {
+        char *file = NULL;
+        python_found f;
+        if (!python_on_demand(&f, reg->python, top, rest, reg->insecure)) {
+            free(top);
+            return 0;
+        }
+        const char *last = strrchr(rest, '.');
+        file = f.pending ? defining_file(reg->python, top, rest) : NULL;
+        if (f.pending && (file == NULL || !may_define(file, last ? last + 1 : rest))) {
+            free(file);
+            python_found_free(&f, 1);
+            free(top);
+            return 0;
+        }
+        free(file);
+        entry *x = xcalloc(1, sizeof *x);
+        x->info = f.info;
+        x->key = f.key;
+        x->only = xstrdup(rest);
+        x->pending = f.pending;
+        memset(&f.info, 0, sizeof f.info);
+        f.key = NULL;
+        python_found_free(&f, 1);
+        reg->extra = xrealloc(reg->extra, reg->extra_count + 1, sizeof *reg->extra);
+        reg->extra[reg->extra_count++] = x;
+        if (x->pending && !take_cached(reg, x)) {
+            python_pending(reg, &x, 1, reg->scan_timeout_ms);
+            if (reg->cache_path) {
+                strbuf warn = {0}; /* a cache that cannot be written was said at open */
+                save_cache(reg, reg->cache_path, &warn);
+                strbuf_free(&warn);
+            }
+        }
+        x->pending = false;
+        e = x;
+    }
+    free(top);
+    if (e->info.status != DAPT_PLUGIN_OK) {
+        *error = xasprintf("cannot describe the Python target `%s`: %s", target, e->info.error);
+        return -1;
+    }
+    for (size_t i = 0; i < e->info.target_count; i++) {
+        if (strcmp(e->info.targets[i].path, rest) == 0) {
+            *out = &e->info.targets[i];
+            return 1;
+        }
+    }
+    *error = xasprintf("cannot describe the Python target `%s`: the scanner did not find it",
+                       target);
+    return -1;
+}
+
+int dapt_registry_resolve(const dapt_registry *creg, const char *target,
                           const dapt_target_info **out, char **error)
 {
+    /* Describing on demand adds to the registry: resolution is not safe
+     * from two threads at once. */
+    dapt_registry *reg = (dapt_registry *)creg;
     *out = NULL;
     const char *dot = strchr(target, '.');
     if (dot == NULL || dot == target || dot[1] == '\0') {
@@ -1083,18 +1384,53 @@ int dapt_registry_resolve(const dapt_registry *reg, const char *target,
     char *name = xstrndup(target, (size_t)(dot - target));
     size_t i = table_find(&reg->names, name);
     const entry *e = i == (size_t)-1 ? NULL : &reg->entries[i];
+    if (e && e->info.runtime == DAPT_RUNTIME_PYTHON)
+        e = NULL; /* a Python plugin is found by its module */
     const dapt_plugin_info *plugin = e ? &e->info : NULL;
     if (plugin && plugin->status == DAPT_PLUGIN_OK &&
         (*out = plugin_target(reg, e, dot + 1)) != NULL) {
         free(name);
         return 0;
     }
-    if (plugin == NULL)
-        *error = unknown_plugin(reg, name, target);
-    else if (plugin->status != DAPT_PLUGIN_OK)
+    const char *rest = NULL;
+    const entry *py = plugin ? NULL : python_module_entry(reg, target, &rest);
+    if (py != NULL && (*out = plugin_target(reg, py, rest)) != NULL) {
+        free(name);
+        return 0;
+    }
+    if (plugin == NULL) {
+        int rc = describe_on_demand(reg, target, out, error);
+        if (rc > 0 || (rc < 0 && py == NULL)) {
+            free(name);
+            return rc > 0 ? 0 : -1;
+        }
+        if (rc < 0) { /* the plugin's own message says more */
+            free(*error);
+            *error = NULL;
+        }
+    }
+    if (py != NULL) {
+        *error = unknown_target(reg, &py->info, target);
+    } else if (plugin == NULL) {
+        /* a broken Python plugin of that name, or of that module */
+        const entry *broken = NULL;
+        for (size_t k = 0; k < reg->count && broken == NULL; k++) {
+            const dapt_plugin_info *p = &reg->entries[k].info;
+            if (p->runtime == DAPT_RUNTIME_PYTHON && p->status == DAPT_PLUGIN_BROKEN && p->module &&
+                (strcmp(p->name, name) == 0 ||
+                 (strncmp(target, p->module, strlen(p->module)) == 0 &&
+                  target[strlen(p->module)] == '.')))
+                broken = &reg->entries[k];
+        }
+        if (broken)
+            *error = xasprintf("plugin `%s` is broken: %s", broken->info.name, broken->info.error);
+        else
+            *error = unknown_plugin(reg, name, target);
+    } else if (plugin->status != DAPT_PLUGIN_OK) {
         *error = xasprintf("plugin `%s` is broken: %s", name, plugin->error);
-    else
+    } else {
         *error = unknown_target(reg, plugin, target);
+    }
     free(name);
     return -1;
 }

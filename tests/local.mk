@@ -15,7 +15,7 @@ TESTS_ENVIRONMENT = \
 	XDG_CACHE_HOME='$(abs_top_builddir)/tests/home/.cache' \
 	XDG_CONFIG_HOME='$(abs_top_builddir)/tests/home/.config' \
 	XDG_DATA_HOME='$(abs_top_builddir)/tests/home/.local/share' \
-	DAPT_PLUGIN_PATH= DAPT_PLUGIN_INSECURE= \
+	DAPT_PLUGIN_PATH= DAPT_PLUGIN_INSECURE= DAPT_PYTHON=none \
 	DAPT_PLUGIN_SYSTEM_PATH='$(abs_top_builddir)/plugins/uninstalled' \
 	DAPT_INCLUDE_DIR='$(abs_top_srcdir)/include' \
 	DAPT_THEME_SYSTEM_PATH='$(abs_top_srcdir)/themes' \

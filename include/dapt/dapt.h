@@ -366,6 +366,11 @@ typedef struct dapt_registry_options {
     /* How long one plugin may take to load in the scanner before it is
      * killed; 0: $DAPT_PLUGIN_SCAN_TIMEOUT (ms) or 10 s. */
     int scan_timeout_ms;
+    /* The Python interpreter of Python plugins (a path, or a name looked
+     * up in PATH; "none": no Python plugins), replacing $DAPT_PYTHON and
+     * the settings' services.python.interpreter when not NULL.  NULL:
+     * $DAPT_PYTHON, the setting, $VIRTUAL_ENV/bin/python, python3. */
+    const char *python;
 } dapt_registry_options;
 
 /* What the last dapt_registry_open did, for tests and benchmarks. */
@@ -380,7 +385,8 @@ typedef struct dapt_registry_stats {
 /*
  * Discover every plugin on the search path: $DAPT_PLUGIN_PATH, the
  * workspace's .dapt/plugins, $XDG_DATA_HOME/dapt/plugins, then the system
- * folder.  Plugin code runs only in a scanner subprocess, and only for files
+ * folder; then the Python plugins (entry points of flowdapt.plugins and
+ * dapt.plugins) of the interpreter (ARCHITECTURE.md section 5.1).  Plugin code runs only in a scanner subprocess, and only for files
  * the cache does not know.  A broken plugin is an entry, never a failure:
  * this returns -1 (with *error, caller frees) only when discovery itself
  * cannot work (e.g. no memory for a pipe).  Free with dapt_registry_free().
@@ -400,7 +406,11 @@ const dapt_plugin_info *dapt_registry_plugin(const dapt_registry *reg, size_t i)
 const dapt_plugin_info *dapt_registry_find(const dapt_registry *reg, const char *name);
 /*
  * Resolve a target string: "weather.stages.fetch" is plugin "weather",
- * target "stages.fetch".  Returns 0 and the target (borrowed), or -1 and
+ * target "stages.fetch"; a Python target is MODULE.PATH, the longest
+ * MODULE of a Python plugin that begins it.  A Python target of a package
+ * that no entry point declares is described on demand (a scanner run,
+ * then cached) and stays known to this registry, outside
+ * dapt_registry_targets().  Returns 0 and the target (borrowed), or -1 and
  * *error (caller frees): what is wrong and the nearest known names.
  */
 int dapt_registry_resolve(const dapt_registry *reg, const char *target,

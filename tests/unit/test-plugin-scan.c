@@ -788,7 +788,7 @@ static void test_json(void **state)
     assert_int_equal(plugin_scan(infos, 2, 5000, &error), 0);
 
     char *want = xasprintf(
-        "{\"name\": \"good\", \"version\": \"1.2.3\", \"description\": \"A plugin that works\","
+        "{\"name\": \"good\", \"runtime\": \"c\", \"version\": \"1.2.3\", \"description\": \"A plugin that works\","
         " \"author\": \"dapt tests\", \"license\": \"MIT\","
         " \"url\": \"https://example.invalid/good\", \"requirements\": [\"jansson >= 2.13\"],"
         " \"path\": \"%s\", \"data_dir\": \"/data/good\", \"status\": \"ok\", \"error\": null,"
@@ -796,22 +796,25 @@ static void test_json(void **state)
         "  {\"target\": \"good.stages.hello\", \"plugin\": \"good\", \"kind\": \"stage\","
         "   \"doc\": \"Say hello.\", \"params\": [{\"name\": \"who\", \"type\": \"string\","
         "   \"required\": false, \"default\": \"world\", \"doc\": \"Whom to greet\"}],"
-        "   \"returns\": \"string\", \"varargs\": false, \"kwargs\": false},"
+        "   \"returns\": \"string\", \"varargs\": false, \"kwargs\": false, \"async\": false,"
+        "   \"runtime\": \"c\", \"source\": null},"
         "  {\"target\": \"good.math.add\", \"plugin\": \"good\", \"kind\": \"stage\","
         "   \"doc\": \"Add two numbers.\\nb defaults to 0.\", \"params\": ["
         "    {\"name\": \"a\", \"type\": \"number\", \"required\": true, \"default\": null,"
         "     \"doc\": \"The first term\"},"
         "    {\"name\": \"b\", \"type\": \"integer|number\", \"required\": false, \"default\": 0,"
         "     \"doc\": \"The second term\"}],"
-        "   \"returns\": \"number\", \"varargs\": false, \"kwargs\": false},"
+        "   \"returns\": \"number\", \"varargs\": false, \"kwargs\": false, \"async\": false,"
+        "   \"runtime\": \"c\", \"source\": null},"
         "  {\"target\": \"good.echo\", \"plugin\": \"good\", \"kind\": \"stage\","
         "   \"doc\": \"Return what it was given.\", \"params\": [], \"returns\": \"\","
-        "   \"varargs\": true, \"kwargs\": true}]}",
+        "   \"varargs\": true, \"kwargs\": true, \"async\": false, \"runtime\": \"c\","
+        "   \"source\": null}]}",
         paths[0]);
     assert_json(dapt_plugin_to_json(&infos[0]), want);
     free(want);
 
-    want = xasprintf("{\"name\": \"nosymbol\", \"version\": \"\", \"description\": \"\","
+    want = xasprintf("{\"name\": \"nosymbol\", \"runtime\": \"c\", \"version\": \"\", \"description\": \"\","
                      " \"author\": \"\", \"license\": \"\", \"url\": \"\", \"requirements\": [],"
                      " \"path\": \"%s\", \"data_dir\": null, \"status\": \"broken\","
                      " \"error\": \"%s\", \"abi\": null, \"targets\": []}",
