@@ -1782,8 +1782,8 @@ static char *executor_text(const struct run *r)
     for (size_t k = 0; k < r->npools; k++) {
         const pool *p = &r->pools[k];
         if (!p->rt->in_process)
-            strbuf_printf(&sb, "; %s: %d processes of %s", p->rt->name, p->slots_total,
-                          p->interpreter);
+            strbuf_printf(&sb, "; %s: %d process%s of %s", p->rt->name, p->slots_total,
+                          p->slots_total == 1 ? "" : "es", p->interpreter);
     }
     strbuf_putc(&sb, ')');
     return strbuf_detach(&sb);

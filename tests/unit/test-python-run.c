@@ -189,11 +189,12 @@ static void collect(const dapt_event *ev, void *data)
 /* The grace period before running stages are killed: long where a test
  * shows that the cancel frame alone stops a stage. */
 static const char *grace = "1s";
+static int workers = 2;
 
 static json_t *mode_settings(const mode *m)
 {
     return json_pack("{s:{s:{s:{s:b, s:i, s:s}}}}", "services", "compute", "executor",
-                     "use_processes", m->processes, "workers", 2, "grace_period", grace);
+                     "use_processes", m->processes, "workers", workers, "grace_period", grace);
 }
 
 static dapt_bundle *load(const char *yaml)
@@ -595,6 +596,44 @@ static void test_c_stage_refuses_python_value(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Two pools                                                           */
+/* ------------------------------------------------------------------ */
+
+static void test_pools_side_by_side(void **state)
+{
+    SKIP_WITHOUT_PYTHON();
+    /* one worker per pool: a C stage and a Python stage run at the same
+     * time (each pool has its slot), but two Python stages never do */
+    workers = 1;
+    int64_t t0 = clock_mono_us();
+    outcome o;
+    run(&o, MODE(state),
+        WF "    - {name: c, target: dapt.sleep, args: {seconds: 0.6}}\n"
+           "    - {name: p, target: pyexec_fixture.stages.nap, args: {seconds: 0.6}}\n",
+        NULL);
+    int64_t both = clock_mono_us() - t0;
+    assert_state(&o, DAPT_STATE_FINISHED);
+    outcome_free(&o);
+    t0 = clock_mono_us();
+    run(&o, MODE(state),
+        WF "    - {name: p, target: pyexec_fixture.stages.nap, args: {seconds: 0.3}}\n"
+           "    - {name: q, target: pyexec_fixture.stages.nap, args: {seconds: 0.3}}\n"
+           "    - {name: r, target: pyexec_fixture.stages.nap, args: {seconds: 0.3}}\n",
+        NULL);
+    int64_t three = clock_mono_us() - t0;
+    workers = 2;
+    assert_state(&o, DAPT_STATE_FINISHED);
+    assert_contains(json_string_value(json_object_get(o.record, "executor")),
+                    "; python: 1 process of ");
+    outcome_free(&o);
+    if (both >= 1100000)
+        fail_msg("a C and a Python stage did not run side by side (%.2f s)", (double)both / 1e6);
+    if (three < 900000)
+        fail_msg("three Python stages on one worker took %.2f s: more than one ran at once",
+                 (double)three / 1e6);
+}
+
+/* ------------------------------------------------------------------ */
 /* Crashes                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -649,6 +688,7 @@ int main(void)
         BOTH(test_mixed_c_python_c),
         BOTH(test_python_value_between_python_stages),
         BOTH(test_c_stage_refuses_python_value),
+        BOTH(test_pools_side_by_side),
         BOTH(test_crash_named),
     };
     return cmocka_run_group_tests_name("python-run", tests, group_setup, group_teardown);
