@@ -737,12 +737,6 @@ static int worker_spawn(executor *ex, size_t slot, char **error)
     opts.file = ex->argv[0];
     opts.args = ex->argv;
     opts.env = ex->env;
-    /* a worker stopped by frames is out of the terminal's process group:
-     * a Ctrl-C reaches the engine only, which sends the cancel frames (a
-     * SIGINT of its own would interrupt whatever the worker was doing,
-     * idle or not); it exits at EOF on its socket when the engine dies */
-    if (ex->cancel_frame)
-        opts.flags |= UV_PROCESS_DETACHED;
     opts.exit_cb = worker_exited;
     opts.stdio = stdio;
     opts.stdio_count = 4;

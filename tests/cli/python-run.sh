@@ -223,6 +223,29 @@ YAML
     jtrue "[$m] ... state cancelled" "$TMP/bg.out" \
         'd["state"] == "cancelled" and [s["state"] for s in d["stages"]] == ["cancelled", "skipped"]'
 
+    # Ctrl-C as a terminal sends it, to the whole process group: the
+    # engine alone gets it (the Python workers have a group of their
+    # own) and stops the stage with a cancel frame; nothing else dies
+    if command -v setsid >/dev/null 2>&1; then
+        : >"$TMP/bg.err"
+        setsid "$DAPT" run spin.yaml --json >"$TMP/bg.out" 2>"$TMP/bg.err" &
+        pid=$!
+        wait_for "$TMP/bg.err" 'spinning'
+        sleep 0.1
+        kill -INT -$pid
+        wait $pid
+        rc=$?
+        [ $rc -eq 130 ] && ok "[$m] SIGINT to the process group: exit 130" ||
+            { not_ok "[$m] SIGINT to the process group: exit 130 (got $rc)"; sed 's/^/# /' "$TMP/bg.err"; }
+        jtrue "[$m] ... cancelled, not failed" "$TMP/bg.out" \
+            'd["state"] == "cancelled" and d["stages"][0]["state"] == "cancelled"'
+        if grep -q 'worker process' "$TMP/bg.err"; then
+            not_ok "[$m] ... no worker died of it"; sed 's/^/# /' "$TMP/bg.err"
+        else ok "[$m] ... no worker died of it"; fi
+    else
+        ok "[$m] SIGINT to the process group # SKIP no setsid"
+    fi
+
     expect_exit 0 "[$m] print in a map" "$DAPT" run shout.yaml
     matches "$TMP/err" '^s#0 *| item 0 out$' "[$m] ... stdout lines numbered by item"
     matches "$TMP/err" '^s#2 *| item 2 out$' "[$m] ... each its own"
