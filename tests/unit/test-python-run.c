@@ -633,6 +633,31 @@ static void test_pools_side_by_side(void **state)
                  (double)three / 1e6);
 }
 
+static void test_failure_stops_other_pool(void **state)
+{
+    SKIP_WITHOUT_PYTHON();
+    /* a C stage fails (in thread mode: on a thread of the engine, which
+     * leaves stopping the Python stage to the loop) while a Python stage
+     * sleeps: the cancel frame stops it long before the grace is over */
+    grace = "30s";
+    int64_t t0 = clock_mono_us();
+    outcome o;
+    run(&o, MODE(state),
+        WF "    - {name: p, target: pyexec_fixture.stages.nap, args: {seconds: 30}}\n"
+           "    - {name: w, target: dapt.sleep, args: {seconds: 0.3}}\n"
+           "    - {name: c, target: dapt.fail, depends_on: [w], args: {message: no}}\n",
+        NULL);
+    int64_t took = clock_mono_us() - t0;
+    grace = "1s";
+    assert_state(&o, DAPT_STATE_FAILED);
+    assert_string_equal(stage_error(&o, "c"), "no");
+    assert_string_equal(stage_state(&o, "p"), "cancelled");
+    assert_string_equal(stage_error(&o, "p"), "stopped because stage `c` failed");
+    outcome_free(&o);
+    if (took > 5 * 1000000)
+        fail_msg("took %.1f s", (double)took / 1e6);
+}
+
 /* ------------------------------------------------------------------ */
 /* Crashes                                                             */
 /* ------------------------------------------------------------------ */
@@ -689,6 +714,7 @@ int main(void)
         BOTH(test_python_value_between_python_stages),
         BOTH(test_c_stage_refuses_python_value),
         BOTH(test_pools_side_by_side),
+        BOTH(test_failure_stops_other_pool),
         BOTH(test_crash_named),
     };
     return cmocka_run_group_tests_name("python-run", tests, group_setup, group_teardown);
