@@ -1449,8 +1449,11 @@ void registry_add_plugin(dapt_registry *reg, const dapt_plugin_info *info)
             reg->entries[i].info.targets[t].plugin = &reg->entries[i].info;
     if (table_insert(&reg->names, reg->count - 1) != (size_t)-1)
         plugin_info_broken(&e->info, "shadowed by an earlier plugin named `%s`", e->info.name);
-    free(reg->targets);
-    reg->targets = NULL;
+    if (reg->targets != reg->runs)
+        free(reg->targets);
+    free(reg->runs);
+    free(reg->modules.slots);
+    reg->targets = reg->runs = NULL;
     reg->target_count = 0;
     index_targets(reg);
 }
