@@ -1,0 +1,1 @@
+"""dapt compatibility package (see flowdapt/__init__.py)."""

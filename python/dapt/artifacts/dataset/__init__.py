@@ -1,0 +1,1 @@
+"""Dataset artifact hooks (pandas DataFrames: dataframes.py)."""
