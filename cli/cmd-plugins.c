@@ -222,6 +222,8 @@ static void files_walk(data_files *f, const char *dir, const char *rel, int dept
          * its files */
         if (depth == 0 && strcmp(de->d_name, ".source.json") == 0)
             continue;
+        if (strcmp(de->d_name, "__pycache__") == 0) /* Python's compiled copies */
+            continue;
         char *path = xasprintf("%s/%s", dir, de->d_name);
         char *sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
         struct stat est;
@@ -242,13 +244,52 @@ static int file_cmp(const void *a, const void *b)
     return strcmp(((const data_file *)a)->path, ((const data_file *)b)->path);
 }
 
-/* Every regular file under the plugin's data folder, sorted. */
-static void files_collect(data_files *f, const dapt_plugin_info *p)
+/* A Python plugin's files: what its distribution installed (RECORD,
+ * relative to the site folder), else those of its package folder. */
+static void files_python(data_files *f, const dapt_registry *reg, const dapt_plugin_info *p)
+{
+    const char *dist = registry_python_dist(reg, p);
+    char **names = NULL;
+    size_t n = 0;
+    if (dist != NULL && python_dist_files(&names, &n, dist) == 0) {
+        char *base = xstrdup(dist), *slash = strrchr(base, '/');
+        bool egg = strlen(dist) > 9 && strcmp(dist + strlen(dist) - 9, ".egg-info") == 0;
+        if (slash != NULL && !egg)
+            *slash = '\0';
+        for (size_t i = 0; i < n; i++) {
+            char *path = xasprintf("%s/%s", egg ? dist : base, names[i]);
+            struct stat st;
+            files_add(f, names[i], stat(path, &st) == 0 ? (uint64_t)st.st_size : 0);
+            free(path);
+        }
+        /* an editable install's RECORD has no source files: the package
+         * folder's, by its name */
+        size_t nb = strlen(base);
+        struct stat st;
+        if (!egg && p->path && (strncmp(p->path, base, nb) != 0 || p->path[nb] != '/') &&
+            stat(p->path, &st) == 0 && S_ISDIR(st.st_mode))
+            files_walk(f, p->path, strrchr(p->path, '/') ? strrchr(p->path, '/') + 1 : p->path, 0);
+        free(base);
+        fs_paths_free(names, n);
+        return;
+    }
+    struct stat st;
+    if (p->path && stat(p->path, &st) == 0 && S_ISDIR(st.st_mode))
+        files_walk(f, p->path, "", 0);
+    else if (p->path && stat(p->path, &st) == 0)
+        files_add(f, strrchr(p->path, '/') ? strrchr(p->path, '/') + 1 : p->path,
+                  (uint64_t)st.st_size);
+}
+
+/* Every regular file under the plugin's data folder (a Python plugin's:
+ * see files_python), sorted. */
+static void files_collect(data_files *f, const dapt_registry *reg, const dapt_plugin_info *p)
 {
     memset(f, 0, sizeof *f);
-    if (p->data_dir == NULL)
-        return;
-    files_walk(f, p->data_dir, "", 0);
+    if (p->runtime == DAPT_RUNTIME_PYTHON)
+        files_python(f, reg, p);
+    else if (p->data_dir != NULL)
+        files_walk(f, p->data_dir, "", 0);
     if (f->count > 1)
         qsort(f->items, f->count, sizeof *f->items, file_cmp);
 }
@@ -486,7 +527,7 @@ static void show_print(const dapt_plugin_info *p, const data_files *files)
             printf("\n");
         show_target(&p->targets[i]);
     }
-    if (p->data_dir) {
+    if (p->data_dir || p->runtime == DAPT_RUNTIME_PYTHON) {
         printf("\nfiles (%zu):\n", files->count);
         files_print(files, 2);
     }
@@ -511,7 +552,7 @@ static int plugins_named_run(int argc, char **argv, plugins_printer *print)
         return CLI_FAILED;
     }
     data_files files;
-    files_collect(&files, p);
+    files_collect(&files, reg, p);
     print(p, &files, a.json);
     files_free(&files);
     dapt_registry_free(reg);
@@ -548,7 +589,7 @@ static void files_output(const dapt_plugin_info *p, const data_files *files, boo
         json_t *arr = files_to_json(files);
         cmd_plugins_print_json(arr);
         json_decref(arr);
-    } else if (p->data_dir == NULL) {
+    } else if (p->data_dir == NULL && p->runtime != DAPT_RUNTIME_PYTHON) {
         fprintf(stderr, "dapt: plugin `%s` has no data folder (no folder %s/ beside %s)\n", p->name,
                 p->name, p->path);
     } else {

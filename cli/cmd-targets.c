@@ -436,6 +436,15 @@ int cmd_targets(int argc, char **argv)
     for (size_t i = 0; i < total; i++)
         if (target_matches(all[i]->target, pattern))
             v[n++] = all[i];
+    /* a whole Python target that no entry point lists: described on
+     * demand, as a workflow naming it would be */
+    const dapt_target_info *one = NULL;
+    char *why = NULL;
+    if (n == 0 && pattern != NULL && strpbrk(pattern, "*?[") == NULL &&
+        dapt_registry_resolve(reg, pattern, &one, &why) == 0) {
+        v[n++] = one;
+    }
+    free(why);
 
     int rc = CLI_OK;
     if (json)

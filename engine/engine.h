@@ -499,6 +499,8 @@ void python_discover(python_found **out, size_t *count, const python_runtime *rt
  * false when it is not there. */
 bool python_on_demand(python_found *out, const python_runtime *rt, const char *module,
                       const char *only, bool insecure);
+/* Free what one holds (python_found_free: an array of n, and the array). */
+void python_found_clear(python_found *f);
 void python_found_free(python_found *v, size_t n);
 /* Metadata (dist_dirs[i] not NULL) and targets of infos[i]; see python_scan. */
 void python_describe(dapt_plugin_info **infos, const char *const *dist_dirs,
@@ -508,6 +510,11 @@ void python_describe(dapt_plugin_info **infos, const char *const *dist_dirs,
  * demand).  Caller frees. */
 char *python_cache_key(const char *interpreter, const char *name, const char *path,
                        const char *only);
+
+/* registry.c (public: dapt_registry_*): the distribution folder
+ * (NAME-VER.dist-info) of a Python plugin of the registry, or NULL
+ * (a C plugin, a target described on demand).  Borrowed. */
+const char *registry_python_dist(const dapt_registry *reg, const dapt_plugin_info *plugin);
 
 /* libexec.c: the path of a helper program (dapt-git, dapt-worker):
  * $DAPT_LIBEXECDIR/NAME, else the installed one, else the build tree's.

@@ -179,13 +179,18 @@ bool python_on_demand(python_found *out, const python_runtime *rt, const char *m
     return true;
 }
 
+void python_found_clear(python_found *f)
+{
+    plugin_info_clear(&f->info);
+    free(f->key);
+    free(f->dist_dir);
+    memset(f, 0, sizeof *f);
+}
+
 void python_found_free(python_found *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        plugin_info_clear(&v[i].info);
-        free(v[i].key);
-        free(v[i].dist_dir);
-    }
+    for (size_t i = 0; i < n; i++)
+        python_found_clear(&v[i]);
     free(v);
 }
 

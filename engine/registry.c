@@ -1134,6 +1134,14 @@ const dapt_target_info *const *dapt_registry_targets(const dapt_registry *reg, s
     return reg->targets;
 }
 
+const char *registry_python_dist(const dapt_registry *reg, const dapt_plugin_info *plugin)
+{
+    for (size_t i = 0; i < reg->count; i++)
+        if (&reg->entries[i].info == plugin)
+            return reg->entries[i].dist_dir;
+    return NULL;
+}
+
 void dapt_registry_get_stats(const dapt_registry *reg, dapt_registry_stats *stats)
 {
     *stats = reg->stats;
@@ -1250,12 +1258,23 @@ static const entry *python_module_entry(const dapt_registry *reg, const char *ta
     return found;
 }
 
-/* Whether `word` may be an attribute of the module in `file`: it occurs
+static bool ident_char(char c)
+{
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/*
+ * Whether `word` may be an attribute of the module in `file`: it occurs
  * there as a word, or the module takes names it does not spell out (a
  * star import, a module __getattr__).  A cheap test that spares starting
- * Python for a name that cannot be there (a typo, a name being typed). */
-static bool may_define(const char *file, const char *word)
+ * Python for a name that cannot be there (a typo, a name being typed).
+ * When it cannot, *defs gets the names of the file's top-level `def`s
+ * (for a suggestion; free with fs_paths_free).
+ */
+static bool may_define(const char *file, const char *word, char ***defs, size_t *ndefs)
 {
+    *defs = NULL;
+    *ndefs = 0;
     FILE *f = fopen(file, "r");
     if (f == NULL)
         return true; /* let Python say */
@@ -1265,18 +1284,47 @@ static bool may_define(const char *file, const char *word)
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
         strbuf_add(&sb, buf, n);
     fclose(f);
-    bool yes = sb.buf == NULL ? false : strstr(sb.buf, "import *") || strstr(sb.buf, "__getattr__");
+    if (sb.buf == NULL)
+        return false;
+    bool yes = strstr(sb.buf, "import *") || strstr(sb.buf, "__getattr__");
     size_t len = strlen(word);
-    for (const char *p = sb.buf; !yes && p && (p = strstr(p, word)) != NULL; p += len) {
-        bool start = p == sb.buf || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
-                                      (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
-        char c = p[len];
-        bool end = !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                     (c >= '0' && c <= '9'));
-        yes = start && end;
+    for (const char *p = sb.buf; !yes && (p = strstr(p, word)) != NULL; p += len)
+        yes = (p == sb.buf || !ident_char(p[-1])) && !ident_char(p[len]);
+    for (const char *line = sb.buf; !yes && line; line = strchr(line, '\n')) {
+        line += *line == '\n';
+        const char *d = strncmp(line, "def ", 4) == 0         ? line + 4
+                        : strncmp(line, "async def ", 10) == 0 ? line + 10
+                                                               : NULL;
+        size_t k = 0;
+        while (d && ident_char(d[k]))
+            k++;
+        if (d && k > 0 && d[0] != '_') {
+            *defs = xrealloc(*defs, *ndefs + 2, sizeof **defs);
+            (*defs)[(*ndefs)++] = xstrndup(d, k);
+            (*defs)[*ndefs] = NULL;
+        }
     }
     strbuf_free(&sb);
     return yes;
+}
+
+/* Why TOP.REST cannot be in `file` (the module it would be in): with the
+ * nearest function it defines. */
+static char *no_such_function(const char *target, const char *file, char **defs, size_t ndefs)
+{
+    const char *last = strrchr(target, '.');
+    char *module = xstrndup(target, (size_t)(last - target));
+    strbuf sb = {0};
+    strbuf_printf(&sb, "the Python module `%s` (%s) defines no `%s`", module, file, last + 1);
+    const char *close = suggest_closest(last + 1, (const char *const *)defs, ndefs);
+    if (close)
+        strbuf_printf(&sb, "; did you mean `%s.%s`?", module, close);
+    else if (ndefs > 0) {
+        strbuf_puts(&sb, "; its functions: ");
+        list_names(&sb, (const char *const *)defs, ndefs);
+    }
+    free(module);
+    return strbuf_detach(&sb);
 }
 
 /* The file of the module that would define MODULE.ONLY's last word, or
@@ -1306,6 +1354,7 @@ static char *defining_file(const python_runtime *rt, const char *module, const c
 static int describe_on_demand(dapt_registry *reg, const char *target, const dapt_target_info **out,
                               char **error)
 {
+    *error = NULL;
     if (reg->python == NULL)
         return 0;
     const char *dot = strchr(target, '.');
@@ -1325,13 +1374,21 @@ static int describe_on_demand(dapt_registry *reg, const char *target, const dapt
         }
         const char *last = strrchr(rest, '.');
         file = f.pending ? defining_file(reg->python, top, rest) : NULL;
-        if (f.pending && (file == NULL || !may_define(file, last ? last + 1 : rest))) {
-            free(file);
-            python_found_free(&f, 1);
-            free(top);
-            return 0;
+        char **defs = NULL;
+        size_t ndefs = 0;
+        if (f.pending && file == NULL) {
+            *error = xasprintf("the Python package `%s` (%s) has no module for `%s`", top,
+                               f.info.path, target);
+        } else if (f.pending && !may_define(file, last ? last + 1 : rest, &defs, &ndefs)) {
+            *error = no_such_function(target, file, defs, ndefs);
         }
+        fs_paths_free(defs, ndefs);
         free(file);
+        if (*error != NULL) {
+            python_found_clear(&f);
+            free(top);
+            return -1;
+        }
         entry *x = xcalloc(1, sizeof *x);
         x->info = f.info;
         x->key = f.key;
@@ -1339,7 +1396,7 @@ static int describe_on_demand(dapt_registry *reg, const char *target, const dapt
         x->pending = f.pending;
         memset(&f.info, 0, sizeof f.info);
         f.key = NULL;
-        python_found_free(&f, 1);
+        python_found_clear(&f);
         reg->extra = xrealloc(reg->extra, reg->extra_count + 1, sizeof *reg->extra);
         reg->extra[reg->extra_count++] = x;
         if (x->pending && !take_cached(reg, x)) {
@@ -1367,6 +1424,20 @@ static int describe_on_demand(dapt_registry *reg, const char *target, const dapt
     *error = xasprintf("cannot describe the Python target `%s`: the scanner did not find it",
                        target);
     return -1;
+}
+
+/* A broken Python plugin named NAME, or whose module begins `target`. */
+static const entry *broken_python(const dapt_registry *reg, const char *name, const char *target)
+{
+    for (size_t k = 0; k < reg->count; k++) {
+        const dapt_plugin_info *p = &reg->entries[k].info;
+        if (p->runtime != DAPT_RUNTIME_PYTHON || p->status != DAPT_PLUGIN_BROKEN || !p->module)
+            continue;
+        size_t n = strlen(p->module);
+        if (strcmp(p->name, name) == 0 || (strncmp(target, p->module, n) == 0 && target[n] == '.'))
+            return &reg->entries[k];
+    }
+    return NULL;
 }
 
 int dapt_registry_resolve(const dapt_registry *creg, const char *target,
@@ -1398,39 +1469,29 @@ int dapt_registry_resolve(const dapt_registry *creg, const char *target,
         free(name);
         return 0;
     }
-    if (plugin == NULL) {
-        int rc = describe_on_demand(reg, target, out, error);
+    const entry *broken = plugin || py ? NULL : broken_python(reg, name, target);
+    int rc = 0;
+    if (plugin == NULL && broken == NULL) {
+        rc = describe_on_demand(reg, target, out, error);
         if (rc > 0 || (rc < 0 && py == NULL)) {
             free(name);
             return rc > 0 ? 0 : -1;
         }
-        if (rc < 0) { /* the plugin's own message says more */
+        if (rc < 0) { /* the plugin's message lists its targets */
             free(*error);
             *error = NULL;
         }
     }
-    if (py != NULL) {
+    if (py != NULL)
         *error = unknown_target(reg, &py->info, target);
-    } else if (plugin == NULL) {
-        /* a broken Python plugin of that name, or of that module */
-        const entry *broken = NULL;
-        for (size_t k = 0; k < reg->count && broken == NULL; k++) {
-            const dapt_plugin_info *p = &reg->entries[k].info;
-            if (p->runtime == DAPT_RUNTIME_PYTHON && p->status == DAPT_PLUGIN_BROKEN && p->module &&
-                (strcmp(p->name, name) == 0 ||
-                 (strncmp(target, p->module, strlen(p->module)) == 0 &&
-                  target[strlen(p->module)] == '.')))
-                broken = &reg->entries[k];
-        }
-        if (broken)
-            *error = xasprintf("plugin `%s` is broken: %s", broken->info.name, broken->info.error);
-        else
-            *error = unknown_plugin(reg, name, target);
-    } else if (plugin->status != DAPT_PLUGIN_OK) {
+    else if (broken != NULL)
+        *error = xasprintf("plugin `%s` is broken: %s", broken->info.name, broken->info.error);
+    else if (plugin == NULL)
+        *error = unknown_plugin(reg, name, target);
+    else if (plugin->status != DAPT_PLUGIN_OK)
         *error = xasprintf("plugin `%s` is broken: %s", name, plugin->error);
-    } else {
+    else
         *error = unknown_target(reg, plugin, target);
-    }
     free(name);
     return -1;
 }

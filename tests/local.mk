@@ -52,3 +52,4 @@ include %reldir%/browse.mk
 include %reldir%/editor.mk
 include %reldir%/complete.mk
 include %reldir%/triggers.mk
+include %reldir%/python.mk

@@ -1,0 +1,1 @@
+"""Needs a module that is not installed."""

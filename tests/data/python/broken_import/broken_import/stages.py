@@ -1,0 +1,6 @@
+import os
+import missing_dependency_xyz
+
+
+def run():
+    return 1

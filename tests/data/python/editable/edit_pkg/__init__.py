@@ -1,0 +1,3 @@
+def first(x: int) -> int:
+    """The first version."""
+    return x

@@ -1,0 +1,1 @@
+"""my_package: the example plugin of Flowdapt's plugin guide."""
