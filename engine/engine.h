@@ -556,8 +556,10 @@ void runtime_strv_free(char **v);
 /*                                                                     */
 /*   run.c (scheduler: one run's state, on the caller's uv loop)       */
 /*     -> callargs.c  Flowdapt's argument passing, checked up front    */
-/*     -> executor    exec-thread.c (threads) | exec-process.c (the    */
-/*                    dapt-worker pool: wire.c frames, worker.c loop)  */
+/*     -> executors   one pool per runtime in use: exec-thread.c      */
+/*                    (threads, C only) | exec-process.c (a pool of   */
+/*                    the runtime row's workers, runtime.c: dapt-     */
+/*                    worker, or python -m dapt_worker; wire.c frames) */
 /*     -> host.c      the dapt_host_api a stage calls (both modes)     */
 /*     -> bus.c       events to subscribers: the CLI printer, store.c, */
 /*                    the studio                                      */
