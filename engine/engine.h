@@ -282,6 +282,10 @@ bool plugin_path_valid(const char *path);
  * when no child could be started at all. */
 int plugin_scan(dapt_plugin_info *infos, size_t count, int timeout_ms, char **error);
 
+/* registry.c: add a copy of a plugin described elsewhere (a test's own),
+ * after every other: broken as shadowed when its name is taken. */
+void registry_add_plugin(dapt_registry *reg, const dapt_plugin_info *info);
+
 /* plugin-cache.c: what earlier scans found, keyed by path and file id, in
  * a versioned binary file written atomically. */
 typedef struct plugin_cache plugin_cache;
@@ -521,13 +525,41 @@ char *libexec_path(const char *name);
  * installed $(pkgdatadir)/python, else the source tree's.  Caller frees. */
 char *libexec_python_dir(void);
 
+/* runtime.c: the runtime table, one row per language a plugin is written
+ * in (c, python).  A row says how the worker processes that run its
+ * stages start and how a running task is asked to stop.  Rows are static
+ * and never freed. */
+typedef struct runtime_ops {
+    const char *name; /* "c", "python" (as dapt_runtime_name) */
+    dapt_runtime runtime;
+    /* The command of a worker process for this runtime's stages, run by
+     * `interpreter` (the plugin info's `interpreter`: the resolved
+     * executable; ignored by rows that need none).  *argv: NULL-terminated,
+     * argv[0] the program (an absolute path); *env: the worker's whole
+     * environment ("NAME=value", NULL-terminated), or NULL for the
+     * engine's own.  Both owned by the caller (runtime_strv_free).  0, or
+     * -1 with *error (caller frees) naming what is missing. */
+    int (*worker_command)(char ***argv, char ***env, const char *interpreter, char **error);
+    /* A running task is stopped with a {"op":"cancel","id":N} frame (the
+     * worker cannot read a sigqueue value), not with SIGTERM. */
+    bool cancel_frame;
+    /* Thread mode may run its stages in the engine's own threads (C);
+     * otherwise they always go to a pool of its worker processes. */
+    bool in_process;
+} runtime_ops;
+/* The row of a runtime, or NULL for a value that has none. */
+const runtime_ops *runtime_get(dapt_runtime runtime);
+void runtime_strv_free(char **v);
+
 /* ================================================================== */
 /* The engine (issue 4).  How the parts fit:                           */
 /*                                                                     */
 /*   run.c (scheduler: one run's state, on the caller's uv loop)       */
 /*     -> callargs.c  Flowdapt's argument passing, checked up front    */
-/*     -> executor    exec-thread.c (threads) | exec-process.c (the    */
-/*                    dapt-worker pool: wire.c frames, worker.c loop)  */
+/*     -> executors   one pool per runtime in use: exec-thread.c      */
+/*                    (threads, C only) | exec-process.c (a pool of   */
+/*                    the runtime row's workers, runtime.c: dapt-     */
+/*                    worker, or python -m dapt_worker; wire.c frames) */
 /*     -> host.c      the dapt_host_api a stage calls (both modes)     */
 /*     -> bus.c       events to subscribers: the CLI printer, store.c, */
 /*                    the studio                                      */
@@ -769,7 +801,13 @@ typedef struct executor_config {
     struct uv_loop_s *loop;
     struct run *run;
     int workers;         /* processes or threads */
-    const char *worker_path; /* dapt-worker (process mode) */
+    /* process mode: the worker command (runtime_ops.worker_command),
+     * borrowed, copied by start.  NULL: dapt-worker --fd 3 (worker_path,
+     * else the installed one) with the engine's environment. */
+    const char *worker_path;
+    char *const *worker_argv;
+    char *const *worker_env;  /* NULL: the engine's environment */
+    bool cancel_frame;        /* stop a task with a cancel frame, not SIGTERM */
     bool capture_stdio;  /* thread mode: see dapt_run_options */
 } executor_config;
 
@@ -782,7 +820,8 @@ typedef struct executor_ops {
      * workers. */
     void (*submit)(struct executor *ex, task *t);
     /* Stop a running task: `kill` false: ask (t->cancel is already set;
-     * a worker process gets SIGTERM); true: kill its worker (SIGKILL; the
+     * a worker process gets SIGTERM carrying the task's id, or a cancel
+     * frame with cancel_frame); true: kill its worker (SIGKILL; the
      * task is then lost and the pool starts a new worker).  A thread
      * cannot be killed: the task is abandoned (reported lost). */
     void (*stop)(struct executor *ex, task *t, bool kill);

@@ -1,6 +1,11 @@
 /*
- * exec-process.c - the process executor: a pool of dapt-worker processes
- * kept warm for a run's life, driven from the run's libuv loop.
+ * exec-process.c - the process executor: a pool of worker processes kept
+ * warm for a run's life, driven from the run's libuv loop.  The workers
+ * run the command of a runtime row (runtime.c): dapt-worker for C stages,
+ * INTERPRETER -m dapt_worker for Python ones; all speak the frames of
+ * worker.c.  A task is stopped with SIGTERM carrying its id, or, for a
+ * worker that cannot read that (Python), with a `cancel` frame; either
+ * way SIGKILL follows when run.c's grace period is over.
  *
  * Each worker has three channels to the engine: a socketpair carrying
  * frames (wire.c; the worker's end is its fd 3), and pipes for its stdout
@@ -90,7 +95,9 @@ struct worker {
 struct executor {
     uv_loop_t *loop;
     struct run *run;
-    char *path;
+    char **argv;        /* the worker command (argv[0] the program) */
+    char **env;         /* its environment, or NULL: ours */
+    bool cancel_frame;  /* stop a task with a cancel frame, not SIGTERM */
     strbuf hello;       /* the hello frame every worker gets first */
     strbuf send;        /* scratch for frames to send */
     worker **slots;
@@ -418,24 +425,41 @@ static void task_complete(worker *w)
     run_task_done(w->ex->run, t, false);
 }
 
+/* A log frame's stream: "s" says the line was written to stdout or
+ * stderr (a Python worker's print); absent, it is a log record. */
+static dapt_stream log_stream(const char *s)
+{
+    if (s != NULL && strcmp(s, "stdout") == 0)
+        return DAPT_STREAM_STDOUT;
+    if (s != NULL && strcmp(s, "stderr") == 0)
+        return DAPT_STREAM_STDERR;
+    return DAPT_STREAM_LOG;
+}
+
 /* One frame; -1 after a protocol error (the worker is then killed). */
 static int worker_frame(worker *w, json_t *msg)
 {
     const char *op = json_string_value(json_object_get(msg, "op"));
     task *t = w->task;
-    if (op == NULL || t == NULL ||
-        json_integer_value(json_object_get(msg, "id")) != (json_int_t)t->id) {
+    bool mine = t != NULL && json_integer_value(json_object_get(msg, "id")) == (json_int_t)t->id;
+    if (op != NULL && strcmp(op, "log") == 0) {
+        /* a line written outside a call (a thread of the stage's that
+         * prints after it returned) is the worker's, as its stdout is */
+        json_t *text = json_object_get(msg, "text");
+        if (!w->ex->closing)
+            run_task_line(w->ex->run, mine ? t : NULL,
+                          mine ? (long)json_integer_value(json_object_get(msg, "i")) : -1,
+                          log_stream(json_string_value(json_object_get(msg, "s"))),
+                          (int)json_integer_value(json_object_get(msg, "level")),
+                          json_string_value(text) ? json_string_value(text) : "",
+                          json_string_length(text));
+        return 0;
+    }
+    if (op == NULL || !mine) {
         worker_broken(w, xasprintf("a frame `%s` for no task it runs", op ? op : "?"));
         return -1;
     }
-    if (strcmp(op, "log") == 0) {
-        json_t *text = json_object_get(msg, "text");
-        if (!w->ex->closing)
-            run_task_line(w->ex->run, t, (long)json_integer_value(json_object_get(msg, "i")),
-                          DAPT_STREAM_LOG, (int)json_integer_value(json_object_get(msg, "level")),
-                          json_string_value(text) ? json_string_value(text) : "",
-                          json_string_length(text));
-    } else if (strcmp(op, "result") == 0) {
+    if (strcmp(op, "result") == 0) {
         if (frame_results(w, t, json_object_get(msg, "r")) < 0) {
             worker_broken(w, xstrdup("results that do not match the calls"));
             return -1;
@@ -708,11 +732,11 @@ static int worker_spawn(executor *ex, size_t slot, char **error)
     stdio[2].data.fd = errp[1];
     stdio[3].flags = UV_INHERIT_FD;
     stdio[3].data.fd = sv[1];
-    char *args[] = {ex->path, "--fd", "3", NULL};
     uv_process_options_t opts;
     memset(&opts, 0, sizeof opts);
-    opts.file = ex->path;
-    opts.args = args;
+    opts.file = ex->argv[0];
+    opts.args = ex->argv;
+    opts.env = ex->env;
     opts.exit_cb = worker_exited;
     opts.stdio = stdio;
     opts.stdio_count = 4;
@@ -722,7 +746,8 @@ static int worker_spawn(executor *ex, size_t slot, char **error)
     close(errp[1]);
     ex->live++;
     if (rc < 0) {
-        *error = xasprintf("cannot start the worker process %s: %s", ex->path, uv_strerror(rc));
+        *error = xasprintf("cannot start the worker process %s: %s", ex->argv[0],
+                           uv_strerror(rc));
         w->exited = true;
         close_handle(w, (uv_handle_t *)&w->sock);
         close_handle(w, (uv_handle_t *)&w->out.pipe);
@@ -840,21 +865,50 @@ static void process_stop(struct executor *ex, task *t, bool kill)
         uv_process_kill(&w->proc, SIGKILL);
         return;
     }
+    if (ex->cancel_frame) {
+        /* after the call frame on the same socket: it always finds its task */
+        json_t *msg = json_pack("{s:s, s:I}", "op", "cancel", "id", (json_int_t)t->id);
+        strbuf *sb = &ex->send;
+        sb->len = 0;
+        if (msg != NULL && wire_append(sb, msg) == 0)
+            worker_send(w, sb->buf, sb->len);
+        json_decref(msg);
+        return;
+    }
     /* SIGTERM with the task's id: the worker stops this task only */
     union sigval v = {.sival_int = (int)t->id};
     if (sigqueue(w->proc.pid, SIGTERM, v) < 0)
         uv_process_kill(&w->proc, SIGTERM);
 }
 
+static char **strv_copy(char *const *v)
+{
+    size_t n = 0;
+    while (v[n] != NULL)
+        n++;
+    char **c = xcalloc(n + 1, sizeof *c);
+    for (size_t i = 0; i < n; i++)
+        c[i] = xstrdup(v[i]);
+    return c;
+}
+
 static int process_start(struct executor **out, const executor_config *cfg, char **error)
 {
-    char *path = cfg->worker_path ? xstrdup(cfg->worker_path) : libexec_path("dapt-worker");
+    char **argv;
+    if (cfg->worker_argv != NULL && cfg->worker_argv[0] != NULL) {
+        argv = strv_copy(cfg->worker_argv);
+    } else {
+        argv = xcalloc(4, sizeof *argv);
+        argv[0] = cfg->worker_path ? xstrdup(cfg->worker_path) : libexec_path("dapt-worker");
+        argv[1] = xstrdup("--fd");
+        argv[2] = xstrdup("3");
+    }
     /* the usual failure, found before any handle exists (the caller's
      * loop need not run to undo anything) */
-    if (access(path, X_OK) < 0) {
-        *error = xasprintf("cannot start the worker process %s: %s", path,
+    if (access(argv[0], X_OK) < 0) {
+        *error = xasprintf("cannot start the worker process %s: %s", argv[0],
                            uv_strerror(uv_translate_sys_error(errno)));
-        free(path);
+        runtime_strv_free(argv);
         *out = NULL;
         return -1;
     }
@@ -868,7 +922,9 @@ static int process_start(struct executor **out, const executor_config *cfg, char
     executor *ex = xcalloc(1, sizeof *ex);
     ex->loop = cfg->loop;
     ex->run = cfg->run;
-    ex->path = path;
+    ex->argv = argv;
+    ex->env = cfg->worker_env ? strv_copy(cfg->worker_env) : NULL;
+    ex->cancel_frame = cfg->cancel_frame;
     ex->nslots = cfg->workers > 0 ? (size_t)cfg->workers : 1;
     ex->slots = xcalloc(ex->nslots, sizeof *ex->slots);
     uv_timer_init(ex->loop, &ex->timer);
@@ -906,7 +962,8 @@ static void executor_free(uv_handle_t *h)
     executor *ex = h->data;
     void (*done)(void *) = ex->done;
     void *data = ex->done_data;
-    free(ex->path);
+    runtime_strv_free(ex->argv);
+    runtime_strv_free(ex->env);
     strbuf_free(&ex->hello);
     strbuf_free(&ex->send);
     free(ex->slots);

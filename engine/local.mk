@@ -35,6 +35,7 @@ libdapt_core_la_SOURCES = \
 	%reldir%/python-scan.c \
 	%reldir%/python.c \
 	%reldir%/libexec.c \
+	%reldir%/runtime.c \
 	%reldir%/fs.c \
 	%reldir%/state.c \
 	%reldir%/wire.c \

@@ -1495,3 +1495,26 @@ int dapt_registry_resolve(const dapt_registry *creg, const char *target,
     free(name);
     return -1;
 }
+
+/* ------------------------------------------------------------------ */
+/* Plugins described elsewhere                                         */
+/* ------------------------------------------------------------------ */
+
+void registry_add_plugin(dapt_registry *reg, const dapt_plugin_info *info)
+{
+    entry *e = entry_add(reg, NULL, NULL);
+    plugin_info_copy(&e->info, info);
+    /* the entries may have moved: their targets point back at them again */
+    for (size_t i = 0; i < reg->count; i++)
+        for (size_t t = 0; t < reg->entries[i].info.target_count; t++)
+            reg->entries[i].info.targets[t].plugin = &reg->entries[i].info;
+    if (table_insert(&reg->names, reg->count - 1) != (size_t)-1)
+        plugin_info_broken(&e->info, "shadowed by an earlier plugin named `%s`", e->info.name);
+    if (reg->targets != reg->runs)
+        free(reg->targets);
+    free(reg->runs);
+    free(reg->modules.slots);
+    reg->targets = reg->runs = NULL;
+    reg->target_count = 0;
+    index_targets(reg);
+}

@@ -8,12 +8,21 @@
  * item has been sent out, in batches sized so that each worker gets
  * several (tiny items are cheap, big maps still balance).
  *
+ * Pools: one executor per runtime in use.  C stages go to the process
+ * or the thread executor, as the settings say; the stages of a runtime
+ * that cannot run in the engine's threads (Python) always go to a process
+ * pool of that runtime's workers, started only when the run has such a
+ * stage and sized by the same `workers` setting.  Each pool has its own
+ * slots and its own ready heap: never more tasks out to a pool than it has
+ * workers, and a busy pool never holds back the other's stages.
+ *
  * Threads: everything that touches libuv happens on the loop's thread.
  * The thread executor reports completions from its own threads, so the
  * scheduling state is guarded by `lock`, and what the loop must do
- * (events for subscribers, timers) is queued and handed over through a
- * uv_async.  In process mode all of it runs on the loop thread and the
- * lock is never contended.
+ * (events for subscribers, timers, and submitting to or stopping a task
+ * of a process pool) is queued and handed over through a uv_async.  In
+ * process mode all of it runs on the loop thread and the lock is never
+ * contended.
  */
 #include "config.h"
 
@@ -40,6 +49,7 @@ typedef struct rstage {
     dapt_target_info target;  /* our copy: target string, flags, params */
     char *so, *tpath, *plugin, *plugin_dir;
     int slots;
+    size_t pool;              /* the pool that runs it (run.pools) */
 
     dapt_state state;
     size_t deps_left;
@@ -72,10 +82,27 @@ typedef struct rstage {
 } rstage;
 
 typedef enum qkind {
-    Q_EVENT,   /* an event for the bus */
-    Q_TIMEOUT, /* arm the stage's timeout */
-    Q_RETRY,   /* send stage (item) again after a delay */
+    Q_EVENT,    /* an event for the bus */
+    Q_TIMEOUT,  /* arm the stage's timeout */
+    Q_RETRY,    /* send stage (item) again after a delay */
+    Q_DISPATCH, /* a worker thread wants a process pool to submit or stop */
 } qkind;
+
+/* t->cancel: 0 running on; CANCEL_ASKED the executor was asked to stop it;
+ * CANCEL_DEFERRED it should stop, and the loop asks its executor (a
+ * process pool, which lives on the loop) at the next drain. */
+enum { CANCEL_ASKED = 1, CANCEL_DEFERRED = 2 };
+
+/* One pool of workers: see the top of the file. */
+typedef struct pool {
+    const runtime_ops *rt;
+    const executor_ops *ops;
+    struct executor *ex;
+    char *interpreter;    /* its workers' interpreter (python), or NULL */
+    int slots_total, slots_used;
+    size_t *heap;         /* its ready stages (indexes), a heap by ready_before */
+    size_t heap_len;
+} pool;
 
 typedef struct qentry {
     qkind kind;
@@ -116,19 +143,19 @@ struct run {
     rstage *stages;
     json_t **dep_outputs_scratch;
 
-    /* the executor */
-    const executor_ops *ops;
-    struct executor *ex;
+    /* the executors */
+    pool *pools;
+    size_t npools;
+    size_t pools_open;   /* started and not yet closed */
+    bool use_processes;  /* C stages: process pool (else threads) */
+    pthread_t loop_thread;
+    bool dispatch_posted; /* a Q_DISPATCH waits in the queue */
     char *executor_name;
-    int slots_total, slots_used;
+    int slots_total;     /* workers per pool */
     int64_t grace_ms;
     task *running;       /* tasks out, linked by next */
     uint64_t next_task_id;
     size_t next_ready_seq;
-
-    /* the ready heap: stage indexes */
-    size_t *heap;
-    size_t heap_len;
 
     /* stopping */
     bool stopping;       /* no more dispatching */
@@ -162,7 +189,7 @@ struct run {
 };
 
 static void run_finish_if_done(struct run *r);
-static void schedule(struct run *r, task **next);
+static void schedule(struct run *r, size_t from, task **next);
 static void stage_fail(struct run *r, size_t i, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void drain(struct run *r);
@@ -346,41 +373,115 @@ static bool ready_before(const struct run *r, size_t a, size_t b)
     return a < b;
 }
 
+/* Stage i joins the ready heap of its pool. */
 static void heap_push(struct run *r, size_t i)
 {
     if (r->stages[i].queued)
         return;
+    pool *p = &r->pools[r->stages[i].pool];
     r->stages[i].queued = true;
-    size_t k = r->heap_len++;
-    r->heap[k] = i;
+    size_t k = p->heap_len++;
+    p->heap[k] = i;
     while (k > 0) {
         size_t parent = (k - 1) / 2;
-        if (!ready_before(r, r->heap[k], r->heap[parent]))
+        if (!ready_before(r, p->heap[k], p->heap[parent]))
             break;
-        size_t tmp = r->heap[k];
-        r->heap[k] = r->heap[parent];
-        r->heap[parent] = tmp;
+        size_t tmp = p->heap[k];
+        p->heap[k] = p->heap[parent];
+        p->heap[parent] = tmp;
         k = parent;
     }
 }
 
-static void heap_pop(struct run *r)
+static void heap_pop(struct run *r, pool *p)
 {
-    r->stages[r->heap[0]].queued = false;
-    r->heap[0] = r->heap[--r->heap_len];
+    r->stages[p->heap[0]].queued = false;
+    p->heap[0] = p->heap[--p->heap_len];
     size_t k = 0;
     for (;;) {
         size_t l = 2 * k + 1, best = k;
-        if (l < r->heap_len && ready_before(r, r->heap[l], r->heap[best]))
+        if (l < p->heap_len && ready_before(r, p->heap[l], p->heap[best]))
             best = l;
-        if (l + 1 < r->heap_len && ready_before(r, r->heap[l + 1], r->heap[best]))
+        if (l + 1 < p->heap_len && ready_before(r, p->heap[l + 1], p->heap[best]))
             best = l + 1;
         if (best == k)
             break;
-        size_t tmp = r->heap[k];
-        r->heap[k] = r->heap[best];
-        r->heap[best] = tmp;
+        size_t tmp = p->heap[k];
+        p->heap[k] = p->heap[best];
+        p->heap[best] = tmp;
         k = best;
+    }
+}
+
+/* Take stage i out of its pool's heap: rebuild the heap without it. */
+static void heap_remove(struct run *r, size_t i)
+{
+    if (!r->stages[i].queued)
+        return;
+    pool *p = &r->pools[r->stages[i].pool];
+    size_t k = 0;
+    for (size_t j = 0; j < p->heap_len; j++)
+        if (p->heap[j] != i)
+            p->heap[k++] = p->heap[j];
+    p->heap_len = 0;
+    r->stages[i].queued = false;
+    size_t *old = xmalloc(k * sizeof *old + 1);
+    memcpy(old, p->heap, k * sizeof *old);
+    for (size_t j = 0; j < k; j++) {
+        r->stages[old[j]].queued = false;
+        heap_push(r, old[j]);
+    }
+    free(old);
+}
+
+/* Nothing is ready in any pool. */
+static bool heaps_empty(const struct run *r)
+{
+    for (size_t k = 0; k < r->npools; k++)
+        if (r->pools[k].heap_len > 0)
+            return false;
+    return true;
+}
+
+static pool *pool_of(struct run *r, const task *t)
+{
+    return &r->pools[r->stages[t->stage].pool];
+}
+
+/* Whether the calling thread is the loop's: a process pool is driven
+ * from there only. */
+static bool on_loop(const struct run *r)
+{
+    return pthread_equal(pthread_self(), r->loop_thread) != 0;
+}
+
+/* A pool whose executor may be called from any thread (the thread
+ * executor); process pools live on the loop. */
+static bool pool_any_thread(const pool *p)
+{
+    return p->ops == &exec_thread_ops;
+}
+
+/* Ask the loop to do for process pools what a worker thread may not
+ * (lock held). */
+static void post_dispatch(struct run *r)
+{
+    if (!r->dispatch_posted) {
+        r->dispatch_posted = true;
+        post_action(r, Q_DISPATCH, (size_t)-1, -1, 0);
+    }
+}
+
+/* Ask the executor of task t to stop it (lock held). */
+static void task_stop(struct run *r, task *t)
+{
+    pool *p = pool_of(r, t);
+    if (pool_any_thread(p) || on_loop(r)) {
+        t->cancel = CANCEL_ASKED;
+        p->ops->stop(p->ex, t, false);
+    } else {
+        t->cancel = CANCEL_DEFERRED;
+        post_dispatch(r);
     }
 }
 
@@ -424,7 +525,7 @@ static void task_link(struct run *r, task *t)
 {
     t->next = r->running;
     r->running = t;
-    r->slots_used += t->slots;
+    pool_of(r, t)->slots_used += t->slots;
     r->stages[t->stage].tasks_out++;
 }
 
@@ -435,7 +536,7 @@ static void task_unlink(struct run *r, task *t)
             *p = t->next;
             break;
         }
-    r->slots_used -= t->slots;
+    pool_of(r, t)->slots_used -= t->slots;
     r->stages[t->stage].tasks_out--;
 }
 
@@ -453,12 +554,13 @@ static void stage_start(struct run *r, size_t i)
         post_action(r, Q_TIMEOUT, i, -1, s->def.timeout_ms);
 }
 
-/* The next batch size of a map: about four batches per worker slot, at
- * most 1024 items, so big maps balance and tiny items cost little. */
+/* The next batch size of a map: about four batches per worker slot of
+ * its pool, at most 1024 items, so big maps balance and tiny items cost
+ * little. */
 static size_t batch_size(const struct run *r, const rstage *s)
 {
     size_t left = s->nitems - s->cursor;
-    size_t per = left / ((size_t)r->slots_total * 4);
+    size_t per = left / ((size_t)r->pools[s->pool].slots_total * 4);
     if (per < 1)
         per = 1;
     if (per > 1024)
@@ -522,21 +624,27 @@ static bool stage_has_more(const rstage *s)
 }
 
 /*
- * Dispatch ready work while slots are free (lock held).  With `next` (a
- * thread that just finished a task asks), the first task is handed back
- * for that thread to run instead of going through the pool.
+ * Dispatch the ready work of pool p while its slots are free (lock held).
+ * With `next` (a thread of p that just finished a task asks), the first
+ * task is handed back for that thread to run instead of going through
+ * the pool.
  */
-static void schedule(struct run *r, task **next)
+static void schedule_pool(struct run *r, pool *p, task **next)
 {
-    while (!r->stopping && r->heap_len > 0) {
-        size_t i = r->heap[0];
+    if (!pool_any_thread(p) && !on_loop(r)) {
+        if (p->heap_len > 0 && !r->stopping)
+            post_dispatch(r); /* the loop submits to a process pool */
+        return;
+    }
+    while (!r->stopping && p->heap_len > 0) {
+        size_t i = p->heap[0];
         rstage *s = &r->stages[i];
         int need = s->slots;
-        if (r->slots_used + need > r->slots_total && r->slots_used > 0)
+        if (p->slots_used + need > p->slots_total && p->slots_used > 0)
             break; /* wait for slots; never starve a big stage */
         task *t = next_task_of(r, i);
         if (t == NULL || !stage_has_more(s))
-            heap_pop(r);
+            heap_pop(r, p);
         if (t == NULL)
             continue;
         stage_start(r, i);
@@ -545,13 +653,84 @@ static void schedule(struct run *r, task **next)
             *next = t;
             continue;
         }
-        r->ops->submit(r->ex, t);
+        p->ops->submit(p->ex, t);
     }
+}
+
+/* Dispatch in every pool; `next` is for a thread of pool `from`. */
+static void schedule(struct run *r, size_t from, task **next)
+{
+    for (size_t k = 0; k < r->npools; k++)
+        schedule_pool(r, &r->pools[k], k == from ? next : NULL);
 }
 
 /* ------------------------------------------------------------------ */
 /* Completion                                                          */
 /* ------------------------------------------------------------------ */
+
+/* A Python value that is not JSON, passed as a reference to its pickle
+ * ({"$dapt_ref": "pickle", "type": ...}): v itself, or an item of v when
+ * v is a list; else NULL. */
+static const json_t *python_ref(const json_t *v)
+{
+    const char *kind = json_string_value(json_object_get(v, "$dapt_ref"));
+    if (kind != NULL && strcmp(kind, "pickle") == 0)
+        return v;
+    size_t k;
+    const json_t *e;
+    json_array_foreach(v, k, e) {
+        kind = json_string_value(json_object_get(e, "$dapt_ref"));
+        if (kind != NULL && strcmp(kind, "pickle") == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* A stage whose workers take JSON only (C) handed a Python reference:
+ * the message that says so, naming the argument and where it came from;
+ * NULL when its arguments are all JSON (lock held). */
+static char *json_only_check(struct run *r, size_t i)
+{
+    rstage *s = &r->stages[i];
+    if (!r->pools[s->pool].rt->in_process)
+        return NULL; /* Python stages unpickle references themselves */
+    size_t nd;
+    const size_t *deps = dapt_graph_deps(r->graph, i, &nd);
+    char *arg = NULL;
+    const char *from = NULL;
+    const json_t *ref = NULL;
+    size_t k;
+    json_t *v;
+    json_array_foreach(s->args, k, v) {
+        if ((ref = python_ref(v)) != NULL) {
+            arg = xasprintf("argument %zu", k + 1);
+            from = k < nd ? r->stages[deps[k]].def.name : NULL;
+            break;
+        }
+    }
+    const char *key;
+    if (ref == NULL) {
+        json_object_foreach(s->kwargs, key, v) {
+            if ((ref = python_ref(v)) != NULL) {
+                arg = xasprintf("argument `%s`", key);
+                break;
+            }
+        }
+    }
+    if (ref == NULL && s->def.map_on != NULL &&
+        (ref = python_ref(json_object_get(r->info.input, s->def.map_on))) != NULL)
+        arg = xasprintf("input `%s`", s->def.map_on);
+    if (ref == NULL)
+        return NULL;
+    const char *type = json_string_value(json_object_get(ref, "type"));
+    char *msg = xasprintf("stage `%s`: %s is a Python value (%s) from a Python stage; a C stage "
+                          "takes JSON only: return JSON (e.g. .tolist()) from %s%s%s, or make "
+                          "`%s` a Python stage",
+                          s->def.name, arg, type ? type : "not JSON", from ? "`" : "",
+                          from ? from : "the stage that made it", from ? "`" : "", s->def.name);
+    free(arg);
+    return msg;
+}
 
 /* Stage i got its inputs: build its arguments and queue it (lock held). */
 static void stage_ready(struct run *r, size_t i)
@@ -563,6 +742,14 @@ static void stage_ready(struct run *r, size_t i)
         r->dep_outputs_scratch[k] = r->stages[deps[k]].output;
     callargs_build(&s->args, &s->kwargs, &s->def, &s->target, r->info.input,
                    r->dep_outputs_scratch, nd);
+    char *not_json = json_only_check(r, i);
+    if (not_json != NULL) {
+        s->attempt = 1;
+        stage_start(r, i);
+        stage_fail(r, i, "%s", not_json);
+        free(not_json);
+        return;
+    }
     if (s->def.type == DAPT_STAGE_PARAMETERIZED) {
         char *err;
         json_t *items = callargs_items(&s->def, s->args, r->info.input, &err);
@@ -622,12 +809,9 @@ static void stop_running(struct run *r, dapt_state why, const char *reason)
     }
     if (r->stop_reason == NULL)
         r->stop_reason = xstrdup(reason);
-    for (task *t = r->running; t; t = t->next) {
-        if (!t->cancel) {
-            t->cancel = 1;
-            r->ops->stop(r->ex, t, false);
-        }
-    }
+    for (task *t = r->running; t; t = t->next)
+        if (!t->cancel)
+            task_stop(r, t);
     if (r->running)
         post_action(r, Q_TIMEOUT, (size_t)-1, -1, r->grace_ms);
 }
@@ -642,28 +826,14 @@ static void stage_fail(struct run *r, size_t i, const char *fmt, ...)
     va_end(ap);
     s->state = r->cancel_requested && !s->timed_out ? DAPT_STATE_CANCELLED : DAPT_STATE_FAILED;
     s->finished_us = clock_now_us();
-    if (s->queued) {
-        /* take it out of the heap: rebuild without it */
-        size_t k = 0;
-        for (size_t j = 0; j < r->heap_len; j++)
-            if (r->heap[j] != i)
-                r->heap[k++] = r->heap[j];
-        r->heap_len = 0;
-        s->queued = false;
-        size_t *old = xmalloc(k * sizeof *old + 1);
-        memcpy(old, r->heap, k * sizeof *old);
-        for (size_t j = 0; j < k; j++) {
-            r->stages[old[j]].queued = false;
-            heap_push(r, old[j]);
-        }
-        free(old);
-    }
+    heap_remove(r, i);
     post_event(r, DAPT_EVENT_STAGE, i, s->state, s->error);
     if (s->state == DAPT_STATE_FAILED && !r->stopping) {
         free(r->error);
-        char *named = xasprintf("stage `%s` ", s->def.name);
+        char *named = xasprintf("stage `%s`", s->def.name);
+        size_t nl = strlen(named);
         /* messages that already name the stage are not prefixed twice */
-        r->error = strncmp(s->error, named, strlen(named)) == 0
+        r->error = strncmp(s->error, named, nl) == 0 && (s->error[nl] == ' ' || s->error[nl] == ':')
                        ? xstrdup(s->error)
                        : xasprintf("stage `%s` failed: %s", s->def.name, s->error);
         free(named);
@@ -856,6 +1026,7 @@ static void map_done(struct run *r, task *t)
 task *run_task_done(struct run *r, task *t, bool want_next)
 {
     pthread_mutex_lock(&r->lock);
+    size_t from = r->stages[t->stage].pool;
     task_unlink(r, t);
     /* a worker lost while the run stopped it is no news */
     if (t->lost && t->ncalls > 0 && !t->cancel)
@@ -868,7 +1039,7 @@ task *run_task_done(struct run *r, task *t, bool want_next)
     if (!t->abandoned)
         run_task_free(t);
     task *next = NULL;
-    schedule(r, want_next ? &next : NULL);
+    schedule(r, from, want_next ? &next : NULL);
     if (r->running == NULL && next == NULL)
         wake(r); /* the loop decides whether the run is over */
     pthread_mutex_unlock(&r->lock);
@@ -894,13 +1065,32 @@ static void timer_closed(uv_handle_t *h)
     free(h);
 }
 
+/* Kill every running task (loop thread). */
 static void kill_all(struct run *r)
 {
     r->killing = true;
     for (task *t = r->running; t; t = t->next) {
-        t->cancel = 1;
-        r->ops->stop(r->ex, t, true);
+        t->cancel = CANCEL_ASKED;
+        pool *p = pool_of(r, t);
+        p->ops->stop(p->ex, t, true);
     }
+}
+
+/* What worker threads asked the loop to do for process pools: stop the
+ * tasks they cancelled, submit what is ready (loop thread). */
+static void dispatch(struct run *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->dispatch_posted = false;
+    for (task *t = r->running; t; t = t->next) {
+        if (t->cancel == CANCEL_DEFERRED) {
+            t->cancel = CANCEL_ASKED;
+            pool *p = pool_of(r, t);
+            p->ops->stop(p->ex, t, false);
+        }
+    }
+    schedule(r, (size_t)-1, NULL);
+    pthread_mutex_unlock(&r->lock);
 }
 
 static void grace_fired(uv_timer_t *timer)
@@ -948,7 +1138,7 @@ static void retry_fired(uv_timer_t *timer)
             redo_push(s, (size_t)rt->item);
         }
         heap_push(r, rt->stage);
-        schedule(r, NULL);
+        schedule(r, (size_t)-1, NULL);
     }
     pthread_mutex_unlock(&r->lock);
     uv_close((uv_handle_t *)timer, timer_closed);
@@ -1023,6 +1213,8 @@ static void drain(struct run *r)
                 bus_emit(r->bus, &q->ev);
                 if (q->ev.kind == DAPT_EVENT_STAGE && dapt_state_terminal(q->ev.state))
                     cache_record(r, q->ev.stage_index);
+            } else if (q->kind == Q_DISPATCH) {
+                dispatch(r);
             } else {
                 arm(r, q);
             }
@@ -1119,6 +1311,38 @@ static void executor_closed(void *data)
     uv_close((uv_handle_t *)&r->async, async_closed);
 }
 
+/* One pool closed: the run is closed when the last one is. */
+static void pool_closed(void *data)
+{
+    struct run *r = data;
+    if (--r->pools_open == 0)
+        executor_closed(r);
+}
+
+/* A pool closed while the run failed to start: nothing to tell. */
+static void pool_closed_quietly(void *data)
+{
+    (void)data;
+}
+
+/* Close every pool that started; `done` (data: the run) once for each. */
+static void pools_close(struct run *r, void (*done)(void *data))
+{
+    /* one count more than the pools, given back below: done runs once
+     * every pool is closed, also when none had started */
+    r->pools_open = 1;
+    for (size_t k = 0; k < r->npools; k++) {
+        pool *p = &r->pools[k];
+        if (p->ex == NULL)
+            continue;
+        struct executor *ex = p->ex;
+        p->ex = NULL;
+        r->pools_open++;
+        p->ops->close(ex, done, r);
+    }
+    done(r);
+}
+
 static void close_timer(uv_timer_t **t)
 {
     if (*t) {
@@ -1133,7 +1357,7 @@ static void close_timer(uv_timer_t **t)
 static void run_finish_if_done(struct run *r)
 {
     pthread_mutex_lock(&r->lock);
-    bool done = !r->finishing && r->running == NULL && (r->stopping || r->heap_len == 0);
+    bool done = !r->finishing && r->running == NULL && (r->stopping || heaps_empty(r));
     if (!done) {
         pthread_mutex_unlock(&r->lock);
         return;
@@ -1210,7 +1434,7 @@ static void run_finish_if_done(struct run *r)
         }
     }
     r->executor_closing = true;
-    r->ops->close(r->ex, executor_closed, r);
+    pools_close(r, pool_closed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1478,6 +1702,93 @@ json_t *run_definition(struct run *r)
     return r->info.definition;
 }
 
+/* The pool for the stages of `plugin`: one per runtime (and, for a
+ * runtime with an interpreter, per interpreter), made on first use.
+ * 0, or -1 with *error. */
+static int pool_for(struct run *r, const dapt_plugin_info *plugin, size_t *index, char **error)
+{
+    const runtime_ops *rt = runtime_get(plugin->runtime);
+    if (rt == NULL) {
+        *error = xasprintf("plugin `%s` is of a runtime this dapt cannot run", plugin->name);
+        return -1;
+    }
+    const char *interp = rt->in_process ? NULL : plugin->interpreter;
+    for (size_t k = 0; k < r->npools; k++) {
+        pool *p = &r->pools[k];
+        if (p->rt == rt && (p->interpreter == interp ||
+                            (p->interpreter && interp && strcmp(p->interpreter, interp) == 0))) {
+            *index = k;
+            return 0;
+        }
+    }
+    if (!rt->in_process && (interp == NULL || interp[0] == '\0')) {
+        *error = xasprintf("plugin `%s` is a %s plugin with no interpreter to run it", plugin->name,
+                           rt->name);
+        return -1;
+    }
+    r->pools = xrealloc(r->pools, r->npools + 1, sizeof *r->pools);
+    pool *p = &r->pools[r->npools];
+    memset(p, 0, sizeof *p);
+    p->rt = rt;
+    p->ops = rt->in_process && !r->use_processes ? &exec_thread_ops : &exec_process_ops;
+    p->interpreter = interp ? xstrdup(interp) : NULL;
+    p->slots_total = r->slots_total;
+    p->heap = xcalloc(r->n ? r->n : 1, sizeof *p->heap);
+    *index = r->npools++;
+    return 0;
+}
+
+/* Start every pool the stages need.  0, or -1 with *error (what started
+ * is closed; the loop finishes that). */
+static int pools_start(struct run *r, bool capture_stdio, char **error)
+{
+    /* every command first: a missing interpreter starts nothing */
+    char ***argv = xcalloc(r->npools, sizeof *argv), ***env = xcalloc(r->npools, sizeof *env);
+    int rc = 0;
+    for (size_t k = 0; k < r->npools && rc == 0; k++) {
+        pool *p = &r->pools[k];
+        if (p->ops == &exec_process_ops)
+            rc = p->rt->worker_command(&argv[k], &env[k], p->interpreter, error);
+    }
+    for (size_t k = 0; k < r->npools && rc == 0; k++) {
+        pool *p = &r->pools[k];
+        executor_config ec = {.loop = r->loop, .run = r, .workers = p->slots_total,
+                              .worker_argv = argv[k], .worker_env = env[k],
+                              .cancel_frame = p->rt->cancel_frame,
+                              .capture_stdio = capture_stdio};
+        rc = p->ops->start(&p->ex, &ec, error);
+        if (rc < 0)
+            p->ex = NULL;
+    }
+    for (size_t k = 0; k < r->npools; k++) {
+        runtime_strv_free(argv[k]);
+        runtime_strv_free(env[k]);
+    }
+    free(argv);
+    free(env);
+    if (rc < 0)
+        pools_close(r, pool_closed_quietly);
+    return rc;
+}
+
+/* The record's `executor`: "dapt.executor.local (processes, 4 workers)",
+ * and the pools of other runtimes: "...; python: 4 processes of
+ * /usr/bin/python3". */
+static char *executor_text(const struct run *r)
+{
+    strbuf sb = {0};
+    strbuf_printf(&sb, "dapt.executor.local (%s, %d workers",
+                  r->use_processes ? "processes" : "threads", r->slots_total);
+    for (size_t k = 0; k < r->npools; k++) {
+        const pool *p = &r->pools[k];
+        if (!p->rt->in_process)
+            strbuf_printf(&sb, "; %s: %d process%s of %s", p->rt->name, p->slots_total,
+                          p->slots_total == 1 ? "" : "es", p->interpreter);
+    }
+    strbuf_putc(&sb, ')');
+    return strbuf_detach(&sb);
+}
+
 /* Resolve and check every stage before anything runs. */
 static int resolve_stages(struct run *r, const dapt_workflow *wf, const dapt_registry *reg,
                           char **error)
@@ -1515,6 +1826,12 @@ static int resolve_stages(struct run *r, const dapt_workflow *wf, const dapt_reg
         s->state = DAPT_STATE_PENDING;
         int slots = st->resources.cpus > 1 ? (int)(st->resources.cpus + 0.999) : 1;
         s->slots = slots > r->slots_total ? r->slots_total : slots;
+        if (pool_for(r, t->plugin, &s->pool, error) < 0) {
+            char *reason = *error;
+            *error = xasprintf("stage `%s`: %s", st->name, reason);
+            free(reason);
+            return -1;
+        }
     }
     return 0;
 }
@@ -1749,7 +2066,6 @@ static struct run *run_alloc(uv_loop_t *loop, const dapt_workflow *wf)
     r->graph = dapt_graph_new(wf);
     r->n = wf->stage_count;
     r->stages = xcalloc(r->n ? r->n : 1, sizeof *r->stages);
-    r->heap = xcalloc(r->n ? r->n : 1, sizeof *r->heap);
     r->dep_outputs_scratch = xcalloc(r->n ? r->n : 1, sizeof *r->dep_outputs_scratch);
     r->state = DAPT_STATE_PENDING;
     r->created_us = clock_now_us();
@@ -1780,7 +2096,11 @@ static void run_free_data(struct run *r)
         free(s->redo);
     }
     free(r->stages);
-    free(r->heap);
+    for (size_t k = 0; k < r->npools; k++) {
+        free(r->pools[k].heap);
+        free(r->pools[k].interpreter);
+    }
+    free(r->pools);
     free(r->dep_outputs_scratch);
     dapt_graph_free(r->graph);
     run_info_clear(&r->info);
@@ -1988,22 +2308,21 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
         goto fail;
     r->slots_total = es.workers;
     r->grace_ms = es.grace_ms;
+    r->use_processes = es.use_processes;
+    r->loop_thread = pthread_self();
     if (resolve_stages(r, wf, reg, error) < 0)
         goto fail;
-    r->ops = es.use_processes ? &exec_process_ops : &exec_thread_ops;
-    if (es.use_processes)
-        run_definition(r); /* the workers get it with the run's context */
-    r->executor_name = xasprintf("dapt.executor.local (%s, %d workers)",
-                                 es.use_processes ? "processes" : "threads", es.workers);
+    for (size_t k = 0; k < r->npools; k++)
+        if (r->pools[k].ops == &exec_process_ops)
+            run_definition(r); /* the workers get it with the run's context */
+    r->executor_name = executor_text(r);
     if (opts->workspace)
         r->provenance = provenance(opts->workspace, opts->file, r->config_files);
     if (opts->store && opts->workspace && store_open(&r->store, opts->workspace, error) < 0)
         goto fail;
     r->objects = objstore_new(r->artifact_root);
 
-    executor_config ec = {.loop = loop, .run = r, .workers = es.workers,
-                          .capture_stdio = opts->capture_stdio};
-    if (r->ops->start(&r->ex, &ec, error) < 0)
+    if (pools_start(r, opts->capture_stdio, error) < 0)
         goto fail;
     json_decref(settings);
     dapt_registry_free(own_reg);
@@ -2046,7 +2365,7 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
     for (size_t i = 0; i < r->n; i++)
         if (r->stages[i].deps_left == 0)
             stage_ready(r, i);
-    schedule(r, NULL);
+    schedule(r, (size_t)-1, NULL);
     pthread_mutex_unlock(&r->lock);
     *out = (dapt_run *)r;
     return 0;

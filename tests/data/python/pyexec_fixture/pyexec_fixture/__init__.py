@@ -1,0 +1,1 @@
+"""Python stages for the engine's execution tests."""
