@@ -395,8 +395,9 @@ static int plugins_list_run(int argc, char **argv)
  * A target's signature, Python-like:
  *   cities.stages.weather(city: object|string, days: integer = 14) -> ...
  * Parameters a positional argument can fill come first; a target taking
- * any number of positionals shows `*args` before its (named-only)
- * parameters, one taking any named argument ends with `**kwargs`.  An
+ * any number of positionals shows `*args` after them, before its
+ * named-only parameters (all of a C target's); one taking any named
+ * argument ends with `**kwargs`.  An
  * optional parameter without a default is in brackets.
  */
 static char *signature(const dapt_target_info *t)
@@ -404,11 +405,14 @@ static char *signature(const dapt_target_info *t)
     strbuf sb = {0};
     const char *sep = "";
     strbuf_printf(&sb, "%s(", t->target);
-    if (t->flags & DAPT_TARGET_VARARGS) {
-        strbuf_puts(&sb, "*args");
-        sep = ", ";
-    }
-    for (size_t i = 0; i < t->param_count; i++) {
+    size_t star = (t->flags & DAPT_TARGET_VARARGS) ? plugin_positional_params(t) : (size_t)-1;
+    for (size_t i = 0; i <= t->param_count; i++) {
+        if (i == star) {
+            strbuf_printf(&sb, "%s*args", sep);
+            sep = ", ";
+        }
+        if (i == t->param_count)
+            break;
         const dapt_param_info *p = &t->params[i];
         bool bracket = !p->required && p->default_json == NULL;
         strbuf_printf(&sb, "%s%s%s: %s", sep, bracket ? "[" : "", p->name, p->type);

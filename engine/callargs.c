@@ -9,10 +9,11 @@
  *   parameterized:    one call per element of the first positional (or of
  *                     input[map_on]): positional = [item, the rest...]
  *
- * A target without DAPT_TARGET_VARARGS binds positionals to its first
- * params; extra positionals are dropped.  One with it takes them all and
- * its params are named-only.  Named arguments it does not declare are
- * dropped unless DAPT_TARGET_KWARGS.
+ * Positionals bind to a target's first params (plugin_positional_params:
+ * none for a C target with DAPT_TARGET_VARARGS, whose params are
+ * named-only; a Python target's params before *args); extra positionals
+ * are dropped unless DAPT_TARGET_VARARGS.  Named arguments it does not
+ * declare are dropped unless DAPT_TARGET_KWARGS.
  */
 #include "config.h"
 
@@ -24,9 +25,8 @@
 /* How many params the positionals of a call fill. */
 static size_t filled_params(const dapt_target_info *t, size_t positional)
 {
-    if (t->flags & DAPT_TARGET_VARARGS)
-        return 0;
-    return positional < t->param_count ? positional : t->param_count;
+    size_t n = plugin_positional_params(t);
+    return positional < n ? positional : n;
 }
 
 static size_t call_positionals(const dapt_stage *st)
@@ -97,7 +97,8 @@ int callargs_check(const dapt_stage *st, const dapt_target_info *t, const json_t
                                                                          : "not a list");
         return -1;
     }
-    if (st->depends_count > 0 && t->param_count == 0 && !(t->flags & DAPT_TARGET_VARARGS)) {
+    if (st->depends_count > 0 && plugin_positional_params(t) == 0 &&
+        !(t->flags & DAPT_TARGET_VARARGS)) {
         *error = xasprintf("stage `%s`: %s takes no arguments but depends on %s (its output "
                            "would have nowhere to go)",
                            st->name, t->target, st->depends_count == 1 ? "a stage" : "stages");
@@ -152,7 +153,7 @@ void callargs_build(json_t **args, json_t **kwargs, const dapt_stage *st,
     }
     /* positionals beyond the declared params go nowhere */
     if (!(t->flags & DAPT_TARGET_VARARGS) && st->type == DAPT_STAGE_SIMPLE)
-        while (json_array_size(*args) > t->param_count)
+        while (json_array_size(*args) > plugin_positional_params(t))
             json_array_remove(*args, json_array_size(*args) - 1);
 }
 
@@ -179,8 +180,9 @@ json_t *callargs_item_args(const dapt_target_info *t, json_t *shared, json_t *it
 {
     json_t *a = json_array();
     json_array_append(a, item);
+    size_t room = plugin_positional_params(t);
     for (size_t i = 1; i < json_array_size(shared); i++) {
-        if (!(t->flags & DAPT_TARGET_VARARGS) && json_array_size(a) >= t->param_count)
+        if (!(t->flags & DAPT_TARGET_VARARGS) && json_array_size(a) >= room)
             break;
         json_array_append(a, json_array_get(shared, i));
     }

@@ -269,6 +269,15 @@ void plugin_info_link(dapt_plugin_info *info);
 /* Mark an info broken with a formatted reason. */
 void plugin_info_broken(dapt_plugin_info *info, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* How many of a target's parameters, from the first, positional
+ * arguments can fill: none for a C target with DAPT_TARGET_VARARGS (its
+ * parameters are named-only), else those before the first keyword-only
+ * one (a Python target's params after *args). */
+size_t plugin_positional_params(const dapt_target_info *t);
+/* A target flag of Python targets (set by the scanner, cached with the
+ * flags): its parameters before *args take positionals, as Python binds
+ * them; without it a VARARGS target's parameters are named-only. */
+#define TARGET_POSITIONAL_FIRST (1u << 17)
 /* Syntax of names: a plugin name is [a-z_][a-z0-9_]*; a target path is such
  * words joined by single dots. */
 bool plugin_name_valid(const char *name);

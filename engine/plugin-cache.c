@@ -26,7 +26,8 @@
  *                u32 n, n x target:
  *                  str path, target; u8 kind; u32 flags; str doc, returns;
  *                  str? source, object, object_path;
- *                  u32 n, n x param: str name, type; u8 required;
+ *                  u32 n, n x param: str name, type; u8 flags (1 required,
+ *                                    2 keyword-only);
  *                                    str? default_json; str doc
  *
  * An entry is found by its key: a C plugin's is its path; a Python
@@ -58,7 +59,7 @@
 #define CACHE_MAGIC_LEN 8
 #define CACHE_BOM 0x01020304u
 /* Bump when the layout or the meaning of a cached result changes. */
-#define CACHE_FORMAT 2
+#define CACHE_FORMAT 3
 #define CACHE_HEADER_LEN (CACHE_MAGIC_LEN + 4 + 4 + 2 + 2 + 8 + 8)
 #define CACHE_NULL_STR 0xffffffffu
 /* A cache this large is not ours. */
@@ -199,10 +200,11 @@ static int rd_param(reader *r, dapt_param_info *p)
 {
     uint8_t required;
     if (rd_str(r, &p->name, false) < 0 || rd_str(r, &p->type, false) < 0 ||
-        rd_u8(r, &required) < 0 || required > 1 || rd_str(r, &p->default_json, true) < 0 ||
+        rd_u8(r, &required) < 0 || required > 3 || rd_str(r, &p->default_json, true) < 0 ||
         rd_str(r, &p->doc, false) < 0)
         return -1;
-    p->required = required;
+    p->required = required & 1;
+    p->keyword_only = (required & 2) != 0;
     return 0;
 }
 
@@ -553,7 +555,7 @@ static void wr_target(strbuf *sb, const dapt_plugin_info *info, const dapt_targe
         const dapt_param_info *p = &t->params[i];
         wr_ostr(sb, p->name);
         wr_ostr(sb, p->type);
-        wr_u8(sb, p->required ? 1 : 0);
+        wr_u8(sb, (p->required ? 1 : 0) | (p->keyword_only ? 2 : 0));
         wr_nstr(sb, p->default_json);
         wr_ostr(sb, p->doc);
     }

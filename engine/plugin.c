@@ -65,6 +65,16 @@ const char *dapt_target_kind_name(dapt_target_kind kind)
     return "unknown";
 }
 
+size_t plugin_positional_params(const dapt_target_info *t)
+{
+    if ((t->flags & DAPT_TARGET_VARARGS) && !(t->flags & TARGET_POSITIONAL_FIRST))
+        return 0;
+    size_t n = 0;
+    while (n < t->param_count && !t->params[n].keyword_only)
+        n++;
+    return n;
+}
+
 const char *dapt_runtime_name(dapt_runtime runtime)
 {
     return runtime == DAPT_RUNTIME_PYTHON ? "python" : "c";
@@ -545,6 +555,7 @@ static void param_copy(dapt_param_info *dst, const dapt_param_info *src)
     dst->name = dup_maybe(src->name);
     dst->type = dup_maybe(src->type);
     dst->required = src->required;
+    dst->keyword_only = src->keyword_only;
     dst->default_json = dup_maybe(src->default_json);
     dst->doc = dup_maybe(src->doc);
 }

@@ -195,6 +195,7 @@ static void fill_param(dapt_param_info *p, const json_t *j)
     p->name = str_or(json_object_get(j, "name"), "");
     p->type = str_or(json_object_get(j, "type"), "any");
     p->required = json_is_true(json_object_get(j, "required"));
+    p->keyword_only = json_is_true(json_object_get(j, "keyword_only"));
     /* the scanner's own text of the default: 0.1, not jansson's
      * 0.10000000000000001 */
     const char *text = json_string_value(json_object_get(j, "default_json"));
@@ -213,7 +214,8 @@ static void fill_target(dapt_target_info *t, const json_t *j)
     t->returns = str_or(json_object_get(j, "returns"), "");
     t->flags = (json_is_true(json_object_get(j, "varargs")) ? DAPT_TARGET_VARARGS : 0) |
                (json_is_true(json_object_get(j, "kwargs")) ? DAPT_TARGET_KWARGS : 0) |
-               (json_is_true(json_object_get(j, "async")) ? TARGET_ASYNC : 0);
+               (json_is_true(json_object_get(j, "async")) ? TARGET_ASYNC : 0) |
+               TARGET_POSITIONAL_FIRST;
     const char *source = json_string_value(json_object_get(j, "source"));
     t->source = source ? xstrdup(source) : NULL;
     const json_t *params = json_object_get(j, "params");

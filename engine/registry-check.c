@@ -97,10 +97,9 @@ static bool has_arg(const dapt_stage *st, const char *name)
 /* How many of the target's parameters positional arguments fill. */
 static size_t positional_params(const dapt_stage *st, const dapt_target_info *t)
 {
-    if (t->flags & DAPT_TARGET_VARARGS)
-        return 0; /* it takes them all itself; its parameters are named-only */
+    size_t room = plugin_positional_params(t);
     size_t n = st->type == DAPT_STAGE_PARAMETERIZED ? 1 : st->depends_count;
-    return n < t->param_count ? n : t->param_count;
+    return n < room ? n : room;
 }
 
 static void check_required(check *c, const dapt_stage *st, const dapt_target_info *t)

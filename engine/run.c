@@ -1654,6 +1654,7 @@ static void target_copy_min(dapt_target_info *dst, const dapt_target_info *src)
         dst->params[i].name = xstrdup(src->params[i].name);
         dst->params[i].type = xstrdup(src->params[i].type);
         dst->params[i].required = src->params[i].required;
+        dst->params[i].keyword_only = src->params[i].keyword_only;
     }
 }
 

@@ -37,11 +37,15 @@ char *view_targets_signature(const dapt_target_info *t)
     strbuf sb = {0};
     const char *sep = "";
     strbuf_putc(&sb, '(');
-    if (t->flags & DAPT_TARGET_VARARGS) {
-        strbuf_puts(&sb, "*args");
-        sep = ", ";
-    }
-    for (size_t i = 0; i < t->param_count; i++) {
+    /* *args where Python writes it: after the params positionals fill */
+    size_t star = (t->flags & DAPT_TARGET_VARARGS) ? plugin_positional_params(t) : (size_t)-1;
+    for (size_t i = 0; i <= t->param_count; i++) {
+        if (i == star) {
+            strbuf_printf(&sb, "%s*args", sep);
+            sep = ", ";
+        }
+        if (i == t->param_count)
+            break;
         const dapt_param_info *p = &t->params[i];
         strbuf_printf(&sb, "%s%s%s: %s", sep, p->name, p->required ? "" : "?", p->type);
         if (!p->required && p->default_json)

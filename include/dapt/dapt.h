@@ -291,6 +291,10 @@ typedef struct dapt_param_info {
     bool required;
     char *default_json; /* NULL: no default */
     char *doc;          /* "" when not given */
+    /* Only a named argument can fill it: a Python parameter after *args
+     * (or a bare *).  A C target's parameters are never marked: with
+     * DAPT_TARGET_VARARGS all of them are named-only. */
+    bool keyword_only;
 } dapt_param_info;
 
 struct dapt_plugin_info;

@@ -268,7 +268,7 @@ def describe(fn, path, warnings):
             continue
         ann = hints.get(p.name, p.annotation)
         param = {"name": p.name, "type": type_name(ann), "required": p.default is p.empty,
-                 "doc": pdocs.get(p.name, "")}
+                 "keyword_only": p.kind is p.KEYWORD_ONLY, "doc": pdocs.get(p.name, "")}
         if p.default is not p.empty:
             value = json_default(p.default)
             if value is not inspect.Parameter.empty:

@@ -103,6 +103,13 @@ name: mapon
 stages:
   - {name: s, target: $P.add, type: parameterized, options: {map_on: a}}
 YAML
+cat >gather.yaml <<YAML
+name: gather
+stages:
+  - {name: a, target: $P.numbers, args: {n: 3}}
+  - {name: b, target: $P.numbers, args: {n: 2}}
+  - {name: g, target: $P.gather, depends_on: [a, b], args: {scale: 10}}
+YAML
 cat >partial.yaml <<YAML
 name: partial
 stages:
@@ -179,6 +186,8 @@ for m in processes threads; do
     same "$TMP/out" '[0,1,4,9]' "[$m] ... one call per item, in order"
     expect_exit 0 "[$m] map_on" "$DAPT" run mapon.yaml --input 'a=[1,2,3]' --input b=10
     same "$TMP/out" '[11,12,13]' "[$m] ... over the input's list"
+    expect_exit 0 "[$m] *args: the first output fills the first param" "$DAPT" run gather.yaml
+    same "$TMP/out" 31 "[$m] ... the second goes to *args, scale (keyword-only) from args:"
     expect_exit 0 "[$m] partial failure" "$DAPT" run partial.yaml
     same "$TMP/out" '[0,1,3]' "[$m] ... the failed item left out"
     matches "$TMP/err" 'item #2 failed: ValueError: item 2 is bad (.*stages.py:[0-9]*)' \

@@ -100,3 +100,9 @@ def stubborn() -> None:
                 pass
         except KeyboardInterrupt:
             pass
+
+
+def gather(first: list, *rest, scale: int = 1) -> int:
+    """Sum the first list, scaled, plus how many more came (params after
+    *args are keyword-only: positionals never fill `scale`)."""
+    return sum(first) * scale + len(rest)
