@@ -12,3 +12,7 @@ EXTRA_DIST += %reldir%/tui/python.sh
 # dapt package's API.
 TESTS += %reldir%/cli/python-unit.sh
 EXTRA_DIST += %reldir%/cli/python-unit.sh
+# A plugin written for Flowdapt (its imports, config, object store,
+# logging) runs unchanged.
+TESTS += %reldir%/cli/python-flowdapt.sh
+EXTRA_DIST += %reldir%/cli/python-flowdapt.sh
