@@ -599,6 +599,44 @@ static int report_installed(const py_env *env, const py_dists *before, const cha
     return rc;
 }
 
+/* The absolute folder of dapt's own Python code.  Caller frees. */
+static char *own_python_dir(void)
+{
+    char *pydir = libexec_python_dir();
+    char *real = realpath(pydir, NULL);
+    if (real == NULL)
+        return pydir;
+    free(pydir);
+    return real;
+}
+
+/*
+ * PURELIB/dapt.pth: dapt's Python code and the Flowdapt compatibility
+ * package on the environment's path (after its site-packages, as .pth
+ * lines are), so that the environment's own Python (a plugin's tests run
+ * with pytest) imports dapt and flowdapt as stages in dapt's workers do.
+ * A real flowdapt installed there still wins.  0, or -1 said on stderr.
+ */
+static int link_environment(const py_env *env)
+{
+    if (env->purelib == NULL) {
+        fprintf(stderr, "dapt: %s did not say where its packages go\n", env->executable);
+        return -1;
+    }
+    char *pydir = own_python_dir();
+    char *text = xasprintf("%s\n%s/compat\n", pydir, pydir);
+    char *path = xasprintf("%s/dapt.pth", env->purelib);
+    int rc = fs_write_atomic(path, text, strlen(text), 0644, true);
+    if (rc < 0)
+        fprintf(stderr, "dapt: cannot write %s: %s\n", path, strerror(errno));
+    else
+        fprintf(stderr, "import dapt and flowdapt work in this environment: %s\n", path);
+    free(path);
+    free(text);
+    free(pydir);
+    return rc;
+}
+
 int plugins_python_install(const char *project, const char *label,
                            const plugins_pip_options *opts)
 {
@@ -659,6 +697,8 @@ int plugins_python_install(const char *project, const char *label,
             rc = report_installed(&env, &before, label);
         }
         py_env_free(&now);
+        if (rc == 0 && link_environment(&env) < 0)
+            rc = -1;
     }
     py_dists_free(&before);
 out:
@@ -823,27 +863,30 @@ out:
 
 int plugins_python_run(int argc, char **argv)
 {
-    bool json = false;
+    bool json = false, link = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = true;
+        else if (strcmp(argv[i], "--link") == 0)
+            link = true;
         else
-            return cli_usage(cli_find("plugins"), "'plugins python' takes only --json, not '%s'",
-                             argv[i]);
+            return cli_usage(cli_find("plugins"),
+                             "'plugins python' takes only --json and --link, not '%s'", argv[i]);
     }
     py_env env;
     char *error = NULL;
-    char *pydir = libexec_python_dir();
-    char *real = realpath(pydir, NULL);
-    if (real != NULL) {
-        free(pydir);
-        pydir = real;
-    }
+    char *pydir = own_python_dir();
     int rc = CLI_OK;
     if (py_env_probe(&env, &error) < 0) {
         fprintf(stderr, "dapt: %s\n", error);
         free(error);
         rc = CLI_FAILED;
+    } else if (link) {
+        py_env_say(&env);
+        if (env.externally_managed)
+            rc = py_env_refuse_managed(&env, "link dapt's Python code into");
+        else if (link_environment(&env) < 0)
+            rc = CLI_FAILED;
     } else if (json) {
         json_t *dirs = json_array();
         for (size_t i = 0; i < env.dir_count; i++)

@@ -57,7 +57,7 @@ static const cli_command cli_commands[] = {
         .run = cmd_plugins,
         .usage = "plugins list|show NAME|files NAME [--json]\n"
                  "       dapt plugins new NAME [DIR] [--python] | install SRC[@REF] | uninstall NAME\n"
-                 "       dapt plugins python [--json]",
+                 "       dapt plugins python [--json] [--link]",
         .summary = "the plugin catalog: list, show, files, new, install, uninstall",
         .help = "  list          every plugin found, in search order: NAME VERSION STATUS\n"
                 "                TARGETS PATH.  A broken plugin is listed as `broken` with\n"
@@ -84,7 +84,11 @@ static const cli_command cli_commands[] = {
                 "  uninstall NAME     remove a plugin installed there, or pip uninstall the\n"
                 "                     distribution that declares the Python plugin NAME\n"
                 "  python             the Python interpreter dapt uses, its environment, and\n"
-                "                     where dapt's own Python code is (--json)\n"
+                "                     where dapt's own Python code is (--json); --link\n"
+                "                     writes dapt.pth into its environment, so that `import\n"
+                "                     dapt` and Flowdapt's import paths work in that\n"
+                "                     environment's own Python (a plugin's tests); install\n"
+                "                     of a Python project does it too\n"
                 "\n"
                 "  --json   one JSON document on standard output.  list: an array of plugin\n"
                 "           objects {name, version, description, author, license, url,\n"

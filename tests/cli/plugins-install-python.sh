@@ -110,6 +110,8 @@ contains "$TMP/out" "distribution weather-tools) into $site" "its distribution a
 exists_ep=$(ls "$site"/weather_tools-1.2.0.dist-info/entry_points.txt 2>/dev/null)
 check "it is in the venv" test -n "$exists_ep"
 check "nothing in the C plugin folder" test ! -e "$XDG_DATA_HOME/dapt/plugins/weather.so"
+check "dapt.pth links dapt's Python code into the venv" grep -q '/compat$' "$site/dapt.pth"
+check "... so the venv's Python imports flowdapt" "$venv/bin/python" -c "import flowdapt, dapt"
 
 expect_exit 0 "install the seed's setup.py project with --pip-arg" \
     env VIRTUAL_ENV="$venv" "$DAPT" plugins install --pip-arg --no-index \

@@ -82,4 +82,20 @@ for m in processes threads; do
 done
 unset $MODE_VAR
 
+# The plugin's own tests, as Flowdapt's template writes them: callables
+# (one defined in the test file) through execute_workflow, in the venv's
+# own Python once `dapt plugins python --link` made flowdapt importable.
+expect_exit 1 "before --link the venv's Python has no flowdapt" \
+    "$DAPT_PYTHON" -c 'import flowdapt'
+expect_exit 0 "plugins python --link" "$DAPT" plugins python --link
+contains "$TMP/err" "$site/dapt.pth" "... names the file it wrote"
+expect_exit 0 "... then flowdapt and dapt import there" "$DAPT_PYTHON" -c 'import flowdapt, dapt'
+cd "$TMP/flowstyle" || exit 1
+if DAPT="$DAPT" "$DAPT_PYTHON" -m unittest -v tests.test_workflow >"$TMP/unit.log" 2>&1; then
+    ok "execute_workflow with callables, from the plugin's unittest"
+else
+    not_ok "execute_workflow with callables, from the plugin's unittest"
+    sed 's/^/# /' "$TMP/unit.log" | tail -30
+fi
+
 done_testing
