@@ -687,9 +687,14 @@ static void walk_tree(walk *w, size_t len, int depth)
 char *python_dist_fingerprint(dapt_file_id *id, bool *data_dir, const char *package,
                               bool is_package, const char *dist_dir, bool check)
 {
-    walk *w = xcalloc(1, sizeof *w);
+    /* not zeroed: path is a buffer, written before it is read */
+    walk *w = xmalloc(sizeof *w);
+    w->id = (dapt_file_id){0};
+    w->sum = 0;
     w->euid = geteuid();
     w->check = check;
+    w->data = false;
+    w->reason = NULL;
     /* the metadata file python_dist_metadata reads, and the entry points */
     const char *meta_files[] = {has_suffix(dist_dir ? dist_dir : "", ".egg-info") ? "PKG-INFO"
                                                                                  : "METADATA",
