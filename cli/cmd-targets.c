@@ -122,26 +122,63 @@ static void byte_class_init(void)
         byte_class[c] = c < 0x20 || c == '"' || c == '\\' ? 1 : c >= 0x80 ? 2 : 0;
 }
 
-/* Eight bytes with none a JSON string must escape and none >= 0x80 (the
- * usual bit tricks: a byte below 0x20, or equal to '"' or '\\', borrows
- * into its high bit). */
-static inline bool word_plain(uint64_t w)
+/* The bytes of a word that need a look, as the high bit of each (exact
+ * up to the first such byte: a borrow only marks bytes after it). */
+static inline uint64_t word_hits(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
     uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
     uint64_t hits = ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b);
-    return ((w | hits) & high) == 0;
+    return (w | hits) & high;
 }
 
-/* Where the first byte at or after `i` that needs a look is, or n. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+/* The bytes of s[0..16) that need a look, one bit each. */
+static inline unsigned block_hits(const char *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    /* signed: a byte >= 0x80 is below 0x20 too */
+    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/*
+ * Where the first byte at or after `i` that needs a look is, or n.  Whole
+ * blocks (16 bytes with SSE2, else 8), then the last block of the string
+ * read overlapping the one before, its bytes before `i` masked off.
+ */
 static inline size_t plain_until(const char *s, size_t i, size_t n)
 {
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        unsigned m = block_hits(s + i);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    if (i < n && n >= 16) {
+        unsigned m = block_hits(s + n - 16) & (0xffffu << (i - (n - 16)));
+        return m ? n - 16 + (size_t)__builtin_ctz(m) : n;
+    }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        if (!word_plain(w))
-            break;
+        uint64_t h = word_hits(w);
+        if (h)
+            return i + (size_t)__builtin_ctzll(h) / 8;
     }
+    if (i < n && n >= 8) {
+        uint64_t w;
+        memcpy(&w, s + n - 8, 8);
+        uint64_t h = word_hits(w) & (~0ull << (8 * (i - (n - 8))));
+        return h ? n - 8 + (size_t)__builtin_ctzll(h) / 8 : n;
+    }
+#endif
     while (i < n && byte_class[(unsigned char)s[i]] == 0)
         i++;
     return i;
@@ -184,24 +221,57 @@ static void jout_escape(jout *o, unsigned c)
 
 /* A string, escaped as jansson escapes it; NULL is null; a string that
  * is not UTF-8 has '?' for each byte >= 0x80 (as dapt_plugin_to_json).
- * Runs of bytes that need nothing are found eight bytes at a time and
- * copied whole. */
+ * Most strings are short and need nothing: looked at and copied as two
+ * words; a longer one is looked at by blocks and copied whole. */
 static void jout_string(jout *o, const char *s)
 {
     if (s == NULL) {
         jout_lit(o, "null");
         return;
     }
-    size_t n = strlen(s), i = plain_until(s, 0, n);
-    if (i == n && n + 2 <= JOUT_SIZE) { /* the usual case: one copy */
-        if (n + 2 > JOUT_SIZE - o->len)
-            jout_flush(o);
-        char *d = o->buf + o->len;
-        d[0] = '"';
-        memcpy(d + 1, s, n);
-        d[n + 1] = '"';
-        o->len += n + 2;
-        return;
+    size_t n = strlen(s);
+    if (n + 2 > JOUT_SIZE - o->len)
+        jout_flush(o);
+    char *d = o->buf + o->len;
+    size_t i;
+    if (n >= 4 && n <= 16 && n + 2 <= JOUT_SIZE) {
+        /* two words, overlapping, looked at and copied whole (as memcpy
+         * does small sizes): no loop over the bytes */
+        uint64_t a, b;
+        if (n >= 8) {
+            memcpy(&a, s, 8);
+            memcpy(&b, s + n - 8, 8);
+        } else {
+            uint32_t a4, b4;
+            memcpy(&a4, s, 4);
+            memcpy(&b4, s + n - 4, 4);
+            a = a4 | 0x2020202000000000ull;
+            b = b4 | 0x2020202000000000ull;
+        }
+        if (word_hits(a) == 0 && word_hits(b) == 0) {
+            d[0] = '"';
+            if (n >= 8) {
+                memcpy(d + 1, &a, 8);
+                memcpy(d + 1 + n - 8, &b, 8);
+            } else {
+                uint32_t a4 = (uint32_t)a, b4 = (uint32_t)b;
+                memcpy(d + 1, &a4, 4);
+                memcpy(d + 1 + n - 4, &b4, 4);
+            }
+            d[n + 1] = '"';
+            o->len += n + 2;
+            return;
+        }
+        i = plain_until(s, 0, n);
+    } else {
+        i = plain_until(s, 0, n);
+        if (i == n && n + 2 <= JOUT_SIZE) { /* plain: one copy */
+            d[0] = '"';
+            memcpy(d + 1, s, n);
+            d[n + 1] = '"';
+            o->len += n + 2;
+            return;
+        }
     }
     int utf8 = -1; /* unknown until a byte >= 0x80 asks */
     size_t run = 0;

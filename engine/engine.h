@@ -419,6 +419,8 @@ void python_env_free(python_env *env);
 typedef struct python_dir_dists {
     char **names; /* the NAME.dist-info and NAME.egg-info of a folder, sorted */
     size_t count;
+    char **entries; /* every name of the folder but hidden ones, sorted */
+    size_t nentries;
 } python_dir_dists;
 typedef struct python_paths {
     char **dirs; /* sys.path folders, site folders, .pth path lines; in order */
@@ -447,19 +449,24 @@ void python_dist_eps_free(python_ep *v, size_t n);
  * or its file; NULL when no folder or editable mapping has it.  Caller
  * frees. */
 char *python_dist_locate(const python_paths *p, const char *module, bool *is_package);
+/* The same, asking the file system only about the folders whose listing
+ * (taken by python_dist_paths, as the entry points were) has the name:
+ * for the entry points of one python_dist_paths. */
+char *python_dist_locate_listed(const python_paths *p, const char *module, bool *is_package);
 /* version, description (Summary), author (Author, else Author-email),
  * license (License-Expression, else License), url (Home-page, else the
  * first Project-URL) and requirements (Requires-Dist) from the folder's
  * METADATA or PKG-INFO, replacing what info held. */
 void python_dist_metadata(dapt_plugin_info *info, const char *dist_dir);
 /* The identity of a plugin's code: the (path, size, mtime) of the
- * distribution's METADATA/PKG-INFO and entry_points.txt and of every *.py
- * under the package (not __pycache__, tests, test, hidden folders) or of
- * the module file.  id: size = file count, mtime_ns = the newest,
- * ino = a hash of all, dev = 0.  With `check`, returns why a file or
+ * distribution's METADATA (an egg's PKG-INFO) and entry_points.txt and of
+ * every *.py under the package (not __pycache__, tests, test, hidden
+ * folders) or of the module file.  id: size = file count, mtime_ns = the
+ * newest, ino = a hash of all, dev = 0.  *data_dir: the package has a
+ * workflows/ or configs/ folder.  With `check`, returns why a file or
  * folder of the package is not to be trusted (caller frees), else NULL. */
-char *python_dist_fingerprint(dapt_file_id *id, const char *package, bool is_package,
-                              const char *dist_dir, bool check);
+char *python_dist_fingerprint(dapt_file_id *id, bool *data_dir, const char *package,
+                              bool is_package, const char *dist_dir, bool check);
 /* The files a distribution installed (RECORD, or an egg's
  * installed-files.txt), relative to its site folder (an egg's: to the
  * egg-info folder), sorted, __pycache__ left out.  0, or -1 when there is

@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,11 +69,31 @@ static char *read_small(const char *path)
         if (n <= 0)
             break;
         strbuf_add(&sb, buf, (size_t)n);
-        if (sb.len > META_MAX)
+        /* a short read of a regular file is its end: no read for 0 */
+        if (sb.len > META_MAX || (size_t)n < sizeof buf)
             break;
     }
     close(fd);
     return sb.buf ? strbuf_detach(&sb) : xstrdup("");
+}
+
+/* A/B, or A/B/C when c is not NULL (no printf: this is called per file). */
+static char *join(const char *a, const char *b, const char *c)
+{
+    size_t na = strlen(a), nb = strlen(b), nc = c ? strlen(c) : 0;
+    char *s = xmalloc(na + nb + nc + 3), *d = s;
+    memcpy(d, a, na);
+    d += na;
+    *d++ = '/';
+    memcpy(d, b, nb);
+    d += nb;
+    if (c) {
+        *d++ = '/';
+        memcpy(d, c, nc);
+        d += nc;
+    }
+    *d = '\0';
+    return s;
 }
 
 /* Trim spaces at both ends, in place. */
@@ -105,9 +126,9 @@ static bool paths_has(const python_paths *p, const char *dir)
     return false;
 }
 
-static void paths_add(python_paths *p, const char *dir)
+static void paths_add(python_paths *p, const char *dir, bool checked)
 {
-    if (dir[0] != '/' || paths_has(p, dir) || !is_dir(dir))
+    if (dir[0] != '/' || paths_has(p, dir) || (!checked && !is_dir(dir)))
         return;
     vec_add(&p->dirs, &p->count, xstrdup(dir));
     p->dists = xrealloc(p->dists, p->count, sizeof *p->dists);
@@ -131,7 +152,7 @@ static void read_pth(python_paths *p, const char *dir, const char *name)
             strncmp(l, "import\t", 7) == 0)
             continue;
         char *abs = l[0] == '/' ? xstrdup(l) : xasprintf("%s/%s", dir, l);
-        paths_add(p, abs);
+        paths_add(p, abs, false);
         free(abs);
     }
     free(text);
@@ -199,53 +220,51 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* One folder: its distributions kept, .pth files and finders used now. */
+/* One folder: its listing and distributions kept, .pth files and
+ * finders used now.  The listing is sorted once: site.py reads .pth
+ * files in name order, and the subsets keep that order. */
 static void read_dir(python_paths *p, size_t i, bool site)
 {
     DIR *d = opendir(p->dirs[i]);
     if (d == NULL)
         return;
-    char **pth = NULL, **finders = NULL, **dists = NULL;
-    size_t npth = 0, nfinders = 0, ndists = 0;
+    char **names = NULL;
+    size_t nnames = 0;
     struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        const char *n = de->d_name;
-        if (n[0] == '.')
-            continue;
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.')
+            vec_add(&names, &nnames, xstrdup(de->d_name));
+    closedir(d);
+    if (nnames > 1)
+        qsort(names, nnames, sizeof *names, name_cmp);
+    char **dists = NULL;
+    size_t ndists = 0;
+    char *dir = xstrdup(p->dirs[i]); /* paths_add may move p->dirs */
+    for (size_t k = 0; k < nnames; k++) {
+        const char *n = names[k];
         if (has_suffix(n, ".dist-info") || has_suffix(n, ".egg-info"))
             vec_add(&dists, &ndists, xstrdup(n));
         else if (site && has_suffix(n, ".pth"))
-            vec_add(&pth, &npth, xstrdup(n));
-        else if (site && strncmp(n, "__editable___", 13) == 0 && has_suffix(n, "_finder.py"))
-            vec_add(&finders, &nfinders, xstrdup(n));
+            read_pth(p, dir, n);
     }
-    closedir(d);
-    /* site.py reads .pth files in name order; so do we, and the rest too */
-    if (npth > 1)
-        qsort(pth, npth, sizeof *pth, name_cmp);
-    if (ndists > 1)
-        qsort(dists, ndists, sizeof *dists, name_cmp);
-    if (nfinders > 1)
-        qsort(finders, nfinders, sizeof *finders, name_cmp);
-    char *dir = xstrdup(p->dirs[i]); /* paths_add may move p->dirs */
-    for (size_t k = 0; k < npth; k++)
-        read_pth(p, dir, pth[k]);
-    for (size_t k = 0; k < nfinders; k++)
-        read_finder(p, dir, finders[k]);
+    for (size_t k = 0; site && k < nnames; k++)
+        if (strncmp(names[k], "__editable___", 13) == 0 && has_suffix(names[k], "_finder.py"))
+            read_finder(p, dir, names[k]);
     free(dir);
     p->dists[i].names = dists;
     p->dists[i].count = ndists;
-    fs_paths_free(pth, npth);
-    fs_paths_free(finders, nfinders);
+    p->dists[i].entries = names;
+    p->dists[i].nentries = nnames;
 }
 
 void python_dist_paths(python_paths *p, const python_env *env)
 {
     memset(p, 0, sizeof *p);
+    /* python-env.c keeps only the sys.path folders that are folders */
     for (size_t i = 0; i < env->path_count; i++)
-        paths_add(p, env->path[i]);
+        paths_add(p, env->path[i], true);
     for (size_t i = 0; i < env->site_count; i++)
-        paths_add(p, env->site[i]);
+        paths_add(p, env->site[i], false);
     /* p->count grows while .pth files add folders */
     for (size_t i = 0; i < p->count; i++) {
         bool site = false;
@@ -259,8 +278,10 @@ void python_dist_paths(python_paths *p, const python_env *env)
 
 void python_dist_paths_free(python_paths *p)
 {
-    for (size_t i = 0; i < p->count; i++)
+    for (size_t i = 0; i < p->count; i++) {
         fs_paths_free(p->dists[i].names, p->dists[i].count);
+        fs_paths_free(p->dists[i].entries, p->dists[i].nentries);
+    }
     free(p->dists);
     fs_paths_free(p->dirs, p->count);
     fs_paths_free(p->map_names, p->map_count);
@@ -296,14 +317,14 @@ static void ep_add(python_ep **v, size_t *n, const char *name, const char *value
     ep->name = xstrdup(name);
     ep->module = xstrndup(value, len);
     ep->site_dir = xstrdup(dir);
-    ep->dist_dir = xasprintf("%s/%s", dir, dist);
+    ep->dist_dir = join(dir, dist, NULL);
     const char *dash = strchr(dist, '-'), *dot = strrchr(dist, '.');
     ep->dist_name = xstrndup(dist, (size_t)((dash && dash < dot ? dash : dot) - dist));
 }
 
 static void read_entry_points(python_ep **v, size_t *n, const char *dir, const char *dist)
 {
-    char *path = xasprintf("%s/%s/entry_points.txt", dir, dist);
+    char *path = join(dir, dist, "entry_points.txt");
     char *text = read_small(path);
     free(path);
     if (text == NULL)
@@ -394,7 +415,35 @@ static char *module_at(const char *base, const char *rel, bool *is_package)
     return found;
 }
 
-char *python_dist_locate(const python_paths *p, const char *module, bool *is_package)
+/*
+ * Whether folder i's listing may hold the top-level REL (its first n
+ * bytes): an entry REL (a package folder, or the first part of a dotted
+ * name), or, when REL is all of it, REL.something (REL.py, an extension
+ * module).  The entries with that prefix are together in the sorted
+ * listing.
+ */
+static bool listed(const python_paths *p, size_t i, const char *rel, size_t n)
+{
+    const python_dir_dists *l = &p->dists[i];
+    size_t lo = 0, hi = l->nentries;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strncmp(l->entries[mid], rel, n) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < l->nentries && strncmp(l->entries[lo], rel, n) == 0; lo++) {
+        char c = l->entries[lo][n];
+        if (c == '\0' || (c == '.' && rel[n] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+/* The first folder holding `module`, then the editable mappings; with
+ * use_lists, a folder is asked only when its listing has the name. */
+static char *locate(const python_paths *p, const char *module, bool *is_package, bool use_lists)
 {
     char *rel = xstrdup(module);
     for (char *c = rel; *c; c++)
@@ -402,7 +451,8 @@ char *python_dist_locate(const python_paths *p, const char *module, bool *is_pac
             *c = '/';
     char *found = NULL;
     for (size_t i = 0; i < p->count && found == NULL; i++)
-        found = module_at(p->dirs[i], rel, is_package);
+        if (!use_lists || listed(p, i, rel, strcspn(rel, "/")))
+            found = module_at(p->dirs[i], rel, is_package);
     size_t top = strcspn(module, ".");
     for (size_t i = 0; i < p->map_count && found == NULL; i++) {
         if (strlen(p->map_names[i]) != top || strncmp(p->map_names[i], module, top) != 0)
@@ -421,6 +471,16 @@ char *python_dist_locate(const python_paths *p, const char *module, bool *is_pac
     }
     free(rel);
     return found;
+}
+
+char *python_dist_locate(const python_paths *p, const char *module, bool *is_package)
+{
+    return locate(p, module, is_package, false);
+}
+
+char *python_dist_locate_listed(const python_paths *p, const char *module, bool *is_package)
+{
+    return locate(p, module, is_package, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -557,13 +617,15 @@ typedef struct walk {
     uint64_t sum;
     uid_t euid;
     bool check;
+    bool data;    /* the package has workflows/ or configs/ */
     char *reason; /* the first untrusted file or folder */
+    char path[PATH_MAX]; /* the file or folder at hand */
 } walk;
 
-static void walk_file(walk *w, const char *path, const struct stat *st)
+static void walk_file(walk *w, const char *path, size_t len, const struct stat *st)
 {
     int64_t mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-    uint64_t h = hash_bytes(path, strlen(path));
+    uint64_t h = hash_bytes(path, len);
     h ^= (uint64_t)st->st_size * 0x9e3779b97f4a7c15u;
     h = (h ^ (uint64_t)mtime) * 0x100000001b3u;
     h ^= h >> 31;
@@ -582,59 +644,83 @@ static bool skipped_dir(const char *name)
            strcmp(name, "test") == 0;
 }
 
-static void walk_tree(walk *w, const char *dir, int depth)
+/* The folder w->path (len bytes of it), its *.py files and folders; the
+ * names of a folder are appended to w->path in place. */
+static void walk_tree(walk *w, size_t len, int depth)
 {
     struct stat st;
-    if (depth > WALK_MAX_DEPTH || stat(dir, &st) < 0)
+    if (depth > WALK_MAX_DEPTH || stat(w->path, &st) < 0)
         return;
     if (w->check && w->reason == NULL)
-        w->reason = fs_untrusted_reason("", dir, &st, w->euid);
-    DIR *d = opendir(dir);
+        w->reason = fs_untrusted_reason("", w->path, &st, w->euid);
+    DIR *d = opendir(w->path);
     if (d == NULL)
         return;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         const char *n = de->d_name;
-        if (n[0] == '.')
+        /* a skipped folder's name never ends in .py: no stat for it */
+        if (skipped_dir(n))
             continue;
         bool py = has_suffix(n, ".py");
         if (!py && de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
             continue;
-        char *path = xasprintf("%s/%s", dir, n);
-        if (stat(path, &st) == 0) {
-            if (S_ISDIR(st.st_mode) && !skipped_dir(n))
-                walk_tree(w, path, depth + 1);
-            else if (S_ISREG(st.st_mode) && py)
-                walk_file(w, path, &st);
+        size_t nlen = strlen(n);
+        if (len + 1 + nlen >= sizeof w->path)
+            continue;
+        w->path[len] = '/';
+        memcpy(w->path + len + 1, n, nlen + 1);
+        if (stat(w->path, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                if (depth == 0 && (strcmp(n, "workflows") == 0 || strcmp(n, "configs") == 0))
+                    w->data = true;
+                walk_tree(w, len + 1 + nlen, depth + 1);
+            } else if (S_ISREG(st.st_mode) && py) {
+                walk_file(w, w->path, len + 1 + nlen, &st);
+            }
         }
-        free(path);
+        w->path[len] = '\0';
     }
     closedir(d);
 }
 
-char *python_dist_fingerprint(dapt_file_id *id, const char *package, bool is_package,
-                              const char *dist_dir, bool check)
+char *python_dist_fingerprint(dapt_file_id *id, bool *data_dir, const char *package,
+                              bool is_package, const char *dist_dir, bool check)
 {
-    walk w = {.euid = geteuid(), .check = check};
-    const char *meta_files[] = {"METADATA", "PKG-INFO", "entry_points.txt"};
+    /* not zeroed: path is a buffer, written before it is read */
+    walk *w = xmalloc(sizeof *w);
+    w->id = (dapt_file_id){0};
+    w->sum = 0;
+    w->euid = geteuid();
+    w->check = check;
+    w->data = false;
+    w->reason = NULL;
+    /* the metadata file python_dist_metadata reads, and the entry points */
+    const char *meta_files[] = {has_suffix(dist_dir ? dist_dir : "", ".egg-info") ? "PKG-INFO"
+                                                                                 : "METADATA",
+                                "entry_points.txt"};
     for (size_t i = 0; dist_dir && i < sizeof meta_files / sizeof *meta_files; i++) {
-        char *path = xasprintf("%s/%s", dist_dir, meta_files[i]);
+        char *path = join(dist_dir, meta_files[i], NULL);
         struct stat st;
         if (stat(path, &st) == 0)
-            walk_file(&w, path, &st);
+            walk_file(w, path, strlen(path), &st);
         free(path);
     }
-    if (is_package) {
-        walk_tree(&w, package, 0);
-    } else {
-        struct stat st;
-        if (stat(package, &st) == 0)
-            walk_file(&w, package, &st);
+    size_t len = strlen(package);
+    struct stat st;
+    if (is_package && len < sizeof w->path) {
+        memcpy(w->path, package, len + 1);
+        walk_tree(w, len, 0);
+    } else if (!is_package && stat(package, &st) == 0) {
+        walk_file(w, package, len, &st);
     }
-    w.id.ino = w.sum;
-    w.id.dev = 0;
-    *id = w.id;
-    return w.reason;
+    w->id.ino = w->sum;
+    w->id.dev = 0;
+    *id = w->id;
+    *data_dir = w->data;
+    char *reason = w->reason;
+    free(w);
+    return reason;
 }
 
 /* ------------------------------------------------------------------ */

@@ -20,15 +20,6 @@
 
 #include "engine.h"
 
-static bool has_dir(const char *dir, const char *sub)
-{
-    char *path = xasprintf("%s/%s", dir, sub);
-    struct stat st;
-    bool yes = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-    free(path);
-    return yes;
-}
-
 /* The cache file of python-env.c: beside the plugin cache. */
 static char *env_cache_file(const char *plugins_cache)
 {
@@ -98,8 +89,19 @@ void python_runtime_free(python_runtime *rt)
 char *python_cache_key(const char *interpreter, const char *name, const char *path,
                        const char *only)
 {
-    return only ? xasprintf("python\n%s\n%s\n%s\n%s", interpreter, name, path, only)
-                : xasprintf("python\n%s\n%s\n%s", interpreter, name, path);
+    /* "python\nINTERPRETER\nNAME\nPATH[\nONLY]", without printf: one per plugin */
+    const char *parts[] = {"python", interpreter, name, path, only};
+    size_t count = only ? 5 : 4, len = 0;
+    for (size_t i = 0; i < count; i++)
+        len += strlen(parts[i]) + 1;
+    char *key = xmalloc(len), *d = key;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(parts[i]);
+        memcpy(d, parts[i], n);
+        d += n;
+        *d++ = i + 1 < count ? '\n' : '\0';
+    }
+    return key;
 }
 
 /* An entry with everything but what describing it tells. */
@@ -118,25 +120,33 @@ static void found_init(python_found *f, const python_runtime *rt, const char *na
         *strings[i] = xstrdup("");
 }
 
-/* Place the module, fingerprint it, check it: pending, or decided broken. */
+/* Place the module, fingerprint it, check it: pending, or decided broken.
+ * The entry point `ep_name` of dist_dir, or the target when ep_name is
+ * NULL (on demand: the folders are asked afresh, not their listings). */
 static void found_locate(python_found *f, const python_runtime *rt, bool insecure,
-                         const char *where)
+                         const char *ep_name)
 {
     dapt_plugin_info *info = &f->info;
     bool is_package = false;
-    char *path = python_dist_locate(&rt->paths, info->module, &is_package);
+    char *path = ep_name ? python_dist_locate_listed(&rt->paths, info->module, &is_package)
+                         : python_dist_locate(&rt->paths, info->module, &is_package);
     if (path == NULL) {
         info->path = xstrdup(f->dist_dir ? f->dist_dir : info->module);
+        char *where = ep_name ? xasprintf("the entry point `%s` of %s", ep_name, f->dist_dir)
+                              : xstrdup("the target");
         plugin_info_broken(info,
                            "the module %s of %s is not in any folder of %s's sys.path: is the "
                            "package installed, and is the entry point's module right?",
                            info->module, where, rt->env->executable);
+        free(where);
         return;
     }
     info->path = path;
-    if (is_package && (has_dir(path, "workflows") || has_dir(path, "configs")))
+    bool data_dir = false;
+    char *why = python_dist_fingerprint(&info->id, &data_dir, path, is_package, f->dist_dir,
+                                        !insecure);
+    if (is_package && data_dir)
         info->data_dir = xstrdup(path);
-    char *why = python_dist_fingerprint(&info->id, path, is_package, f->dist_dir, !insecure);
     if (why != NULL) {
         plugin_info_broken(info, "%s", why);
         free(why);
@@ -155,9 +165,7 @@ void python_discover(python_found **out, size_t *count, const python_runtime *rt
         python_found *f = &v[i];
         found_init(f, rt, eps[i].name, eps[i].module);
         f->dist_dir = xstrdup(eps[i].dist_dir);
-        char *where = xasprintf("the entry point `%s` of %s", eps[i].name, eps[i].dist_dir);
-        found_locate(f, rt, insecure, where);
-        free(where);
+        found_locate(f, rt, insecure, eps[i].name);
         f->key = python_cache_key(f->info.interpreter, f->info.name, f->info.path, NULL);
     }
     python_dist_eps_free(eps, n);
@@ -174,7 +182,7 @@ bool python_on_demand(python_found *out, const python_runtime *rt, const char *m
         return false;
     free(path);
     found_init(out, rt, module, module);
-    found_locate(out, rt, insecure, "the target");
+    found_locate(out, rt, insecure, NULL);
     out->key = python_cache_key(out->info.interpreter, out->info.name, out->info.path, only);
     return true;
 }
