@@ -907,6 +907,16 @@ void store_put_run(store *st, const json_t *record);
 /* Queue one stage's record ({name, state, started_at, finished_at,
  * attempts, items, error}) of run `run_id` at index `index`. */
 void store_put_stage(store *st, const char *run_id, size_t index, const json_t *stage);
+/* The same from the stage's fields, without building JSON (the run's
+ * hot path): strings are copied; a time of 0 is null, `target` and
+ * `type` NULL leave the key out, `error` NULL is null. */
+typedef struct store_stage {
+    const char *name, *target, *state, *type, *error;
+    int64_t started_us, finished_us;
+    int attempts;
+    int64_t total, ok, failed;
+} store_stage;
+void store_put_stage_fields(store *st, const char *run_id, size_t index, const store_stage *s);
 /* Queue log lines of run `run_id` (copied). */
 void store_put_lines(store *st, const char *run_id, const dapt_log_line *lines, size_t count);
 /* Wait until everything queued so far is written. */
