@@ -601,6 +601,15 @@ long wire_reader_read(wire_reader *r, int fd);
  * 0, or -1 when the value cannot be encoded (a real that is not finite,
  * a cycle) or the frame would be over WIRE_MAX; sb is then unchanged. */
 int wire_append(strbuf *sb, const json_t *msg);
+/* Pieces of a frame written by hand: wire_begin leaves room for the
+ * length; wire_end fills it in, or takes the frame back (-1) when rc < 0
+ * or it is too big.  wire_put_value writes a value as wire_append does
+ * (-1: a loop, or a string that is not UTF-8); wire_put_string a string
+ * as JSON (-1, nothing written: not UTF-8). */
+size_t wire_begin(strbuf *sb);
+int wire_end(strbuf *sb, size_t start, int rc);
+int wire_put_value(strbuf *sb, const json_t *v);
+int wire_put_string(strbuf *sb, const char *s);
 /* Write all of buf (EINTR retried; a socket gets MSG_NOSIGNAL so a dead
  * peer is EPIPE, not a signal).  0, or -1 with errno. */
 int wire_send(int fd, const char *buf, size_t len);

@@ -586,39 +586,12 @@ void store_put_stage(store *st, const char *run_id, size_t index, const json_t *
     enqueue(st, q, 0);
 }
 
-/* A string as JSON text, as jansson writes it (UTF-8 kept, control
- * characters escaped). */
+/* A string of the record (null when it is not UTF-8, which jansson
+ * could not have held either). */
 static void json_text(strbuf *sb, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    strbuf_putc(sb, '"');
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        strbuf_add(sb, run, (size_t)(s - run));
-        run = s + 1;
-        char esc[6] = {'\\', 0};
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            strbuf_add(sb, esc, 6);
-            continue;
-        }
-        strbuf_add(sb, esc, 2);
-    }
-    strbuf_add(sb, run, (size_t)(s - run));
-    strbuf_putc(sb, '"');
+    if (wire_put_string(sb, s) < 0)
+        strbuf_add(sb, "null", 4);
 }
 
 /* A time as the record has it (clock_iso text: milliseconds), or null;
