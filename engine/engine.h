@@ -617,6 +617,15 @@ long wire_reader_read(wire_reader *r, int fd);
  * 0, or -1 when the value cannot be encoded (a real that is not finite,
  * a cycle) or the frame would be over WIRE_MAX; sb is then unchanged. */
 int wire_append(strbuf *sb, const json_t *msg);
+/* Pieces of a frame written by hand: wire_begin leaves room for the
+ * length; wire_end fills it in, or takes the frame back (-1) when rc < 0
+ * or it is too big.  wire_put_value writes a value as wire_append does
+ * (-1: a loop, or a string that is not UTF-8); wire_put_string a string
+ * as JSON (-1, nothing written: not UTF-8). */
+size_t wire_begin(strbuf *sb);
+int wire_end(strbuf *sb, size_t start, int rc);
+int wire_put_value(strbuf *sb, const json_t *v);
+int wire_put_string(strbuf *sb, const char *s);
 /* Write all of buf (EINTR retried; a socket gets MSG_NOSIGNAL so a dead
  * peer is EPIPE, not a signal).  0, or -1 with errno. */
 int wire_send(int fd, const char *buf, size_t len);
@@ -923,6 +932,16 @@ void store_put_run(store *st, const json_t *record);
 /* Queue one stage's record ({name, state, started_at, finished_at,
  * attempts, items, error}) of run `run_id` at index `index`. */
 void store_put_stage(store *st, const char *run_id, size_t index, const json_t *stage);
+/* The same from the stage's fields, without building JSON (the run's
+ * hot path): strings are copied; a time of 0 is null, `target` and
+ * `type` NULL leave the key out, `error` NULL is null. */
+typedef struct store_stage {
+    const char *name, *target, *state, *type, *error;
+    int64_t started_us, finished_us;
+    int attempts;
+    int64_t total, ok, failed;
+} store_stage;
+void store_put_stage_fields(store *st, const char *run_id, size_t index, const store_stage *s);
 /* Queue log lines of run `run_id` (copied). */
 void store_put_lines(store *st, const char *run_id, const dapt_log_line *lines, size_t count);
 /* Wait until everything queued so far is written. */

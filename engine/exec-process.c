@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -771,25 +772,48 @@ static int worker_spawn(executor *ex, size_t slot, char **error)
 
 /* The call frame of a task (see worker.c).  -1 when it cannot be encoded:
  * an argument that is not JSON, or more than WIRE_MAX. */
+static int frame_key(strbuf *sb, const char *key, const char *value)
+{
+    strbuf_puts(sb, key);
+    if (value)
+        return wire_put_string(sb, value);
+    strbuf_add(sb, "null", 4);
+    return 0;
+}
+
+/* {op: call, id, so, target, stage, plugin, plugin_dir, attempt, kwargs,
+ * calls: [[ITEM, ARGS], ...]}, written straight into the buffer. */
 static int call_frame(strbuf *sb, const task *t)
 {
-    json_t *calls = json_array();
-    for (size_t i = 0; i < t->ncalls; i++) {
-        json_t *call = json_array();
-        json_array_append_new(call, json_integer((json_int_t)t->calls[i].item));
-        json_array_append_new(call, t->calls[i].args ? json_incref(t->calls[i].args)
-                                                     : json_array());
-        json_array_append_new(calls, call);
-    }
-    json_t *msg = json_pack("{s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:i, s:o, s:o}", "op", "call",
-                            "id", (json_int_t)t->id, "so", t->so, "target", t->target_path,
-                            "stage", t->stage_name, "plugin", t->plugin, "plugin_dir",
-                            t->plugin_dir, "attempt", t->attempt, "kwargs",
-                            t->kwargs ? json_incref(t->kwargs) : json_object(), "calls", calls);
+    char num[48];
     sb->len = 0;
-    int rc = msg ? wire_append(sb, msg) : -1;
-    json_decref(msg);
-    return rc;
+    size_t start = wire_begin(sb);
+    snprintf(num, sizeof num, "{\"op\":\"call\",\"id\":%" PRIu64, (uint64_t)t->id);
+    strbuf_puts(sb, num);
+    int rc = 0;
+    rc |= frame_key(sb, ",\"so\":", t->so);
+    rc |= frame_key(sb, ",\"target\":", t->target_path);
+    rc |= frame_key(sb, ",\"stage\":", t->stage_name);
+    rc |= frame_key(sb, ",\"plugin\":", t->plugin);
+    rc |= frame_key(sb, ",\"plugin_dir\":", t->plugin_dir);
+    snprintf(num, sizeof num, ",\"attempt\":%d,\"kwargs\":", t->attempt);
+    strbuf_puts(sb, num);
+    if (rc == 0 && t->kwargs)
+        rc = wire_put_value(sb, t->kwargs);
+    else if (rc == 0)
+        strbuf_add(sb, "{}", 2);
+    strbuf_puts(sb, ",\"calls\":[");
+    for (size_t i = 0; i < t->ncalls && rc == 0; i++) {
+        snprintf(num, sizeof num, "%s[%lld,", i ? "," : "", (long long)t->calls[i].item);
+        strbuf_puts(sb, num);
+        if (t->calls[i].args)
+            rc = wire_put_value(sb, t->calls[i].args);
+        else
+            strbuf_add(sb, "[]", 2);
+        strbuf_putc(sb, ']');
+    }
+    strbuf_add(sb, "]}", 2);
+    return wire_end(sb, start, rc);
 }
 
 static void worker_dispatch(worker *w, task *t)

@@ -76,6 +76,15 @@ typedef struct rstage {
      * while the workers go on */
     json_t *record;
 
+    /* what the store was last given of it (loop thread): the final record
+     * writes again only the stages that changed since */
+    bool stored;
+    dapt_state stored_state;
+    int stored_attempt;
+    int64_t stored_started, stored_finished;
+    dapt_items stored_counts;
+    char *stored_error;
+
     /* timeout (loop thread only) */
     uv_timer_t *timer;
     bool timed_out;
@@ -1183,6 +1192,8 @@ static void qentry_free(qentry *q)
 }
 
 static json_t *stage_record(const rstage *s);
+static json_t *run_record(struct run *r, bool with_stages);
+static void run_store(struct run *r);
 
 /* Keep a terminal stage's record (loop thread; a terminal stage's fields
  * no longer change, so no lock is needed to read them). */
@@ -1300,11 +1311,8 @@ static void executor_closed(void *data)
     struct run *r = data;
     r->closed = true;
     r->finished_us = clock_now_us();
-    if (r->store) {
-        json_t *rec = dapt_run_record((dapt_run *)r);
-        store_put_run(r->store, rec);
-        json_decref(rec);
-    }
+    if (r->store)
+        run_store(r);
     dapt_event ev = {.kind = DAPT_EVENT_RUN, .run = (dapt_run *)r, .ts_us = r->finished_us,
                      .state = r->state, .error = r->error};
     bus_emit(r->bus, &ev);
@@ -1492,12 +1500,12 @@ static json_t *stage_record(const rstage *s)
     return st;
 }
 
-json_t *dapt_run_record(const dapt_run *run)
+/* The record; without `stages` when with_stages is false. */
+static json_t *run_record(struct run *r, bool with_stages)
 {
-    struct run *r = (struct run *)run;
     pthread_mutex_lock(&r->lock);
     json_t *stages = json_array();
-    for (size_t i = 0; i < r->n; i++)
+    for (size_t i = 0; with_stages && i < r->n; i++)
         json_array_append_new(stages, r->stages[i].record ? json_incref(r->stages[i].record)
                                                           : stage_record(&r->stages[i]));
     json_t *rec = json_pack(
@@ -1508,6 +1516,8 @@ json_t *dapt_run_record(const dapt_run *run)
         r->error ? json_string(r->error) : json_null(), "commit",
         json_object_get(r->provenance, "commit"), "file", r->file, "namespace", r->info.ns,
         "executor", r->executor_name, "input", r->info.input, "stages", stages);
+    if (!with_stages)
+        json_object_del(rec, "stages");
     if (json_object_get(rec, "result") == NULL)
         json_object_set_new(rec, "result", json_null());
     if (json_object_get(rec, "commit") == NULL)
@@ -1518,6 +1528,11 @@ json_t *dapt_run_record(const dapt_run *run)
     json_object_set(rec, "trigger", r->trigger ? r->trigger : json_null());
     pthread_mutex_unlock(&r->lock);
     return rec;
+}
+
+json_t *dapt_run_record(const dapt_run *run)
+{
+    return run_record((struct run *)run, true);
 }
 
 dapt_state dapt_run_state(const dapt_run *run)
@@ -1986,6 +2001,58 @@ int run_check_settings(const json_t *settings, const dapt_registry *reg, char **
     return strategy ? check_strategy(json_string_value(strategy), error) : 0;
 }
 
+/* Queue stage i's row to the store, unless it is what the store has
+ * (`always` false).  Loop thread; the caller holds r->lock. */
+static void stage_store(struct run *r, size_t i, bool always)
+{
+    rstage *s = &r->stages[i];
+    dapt_items one = {.total = 1, .ok = s->state == DAPT_STATE_FINISHED,
+                      .failed = s->state == DAPT_STATE_FAILED};
+    const dapt_items *it = s->def.type == DAPT_STAGE_PARAMETERIZED ? &s->counts : &one;
+    if (!always && s->stored && s->stored_state == s->state && s->stored_attempt == s->attempt &&
+        s->stored_started == s->started_us && s->stored_finished == s->finished_us &&
+        s->stored_counts.total == it->total && s->stored_counts.ok == it->ok &&
+        s->stored_counts.failed == it->failed &&
+        (s->error == NULL) == (s->stored_error == NULL) &&
+        (s->error == NULL || strcmp(s->error, s->stored_error) == 0))
+        return;
+    store_stage row = {.name = s->def.name,
+                       .target = s->def.target,
+                       .state = dapt_state_name(s->state),
+                       .type = dapt_stage_type_name(s->def.type),
+                       .error = s->error,
+                       .started_us = s->started_us,
+                       .finished_us = s->finished_us,
+                       .attempts = s->attempt,
+                       .total = (int64_t)it->total,
+                       .ok = (int64_t)it->ok,
+                       .failed = (int64_t)it->failed};
+    store_put_stage_fields(r->store, r->info.run_id, i, &row);
+    s->stored = true;
+    s->stored_state = s->state;
+    s->stored_attempt = s->attempt;
+    s->stored_started = s->started_us;
+    s->stored_finished = s->finished_us;
+    s->stored_counts = *it;
+    if (s->stored_error == NULL || s->error == NULL || strcmp(s->error, s->stored_error) != 0) {
+        free(s->stored_error);
+        s->stored_error = s->error ? xstrdup(s->error) : NULL;
+    }
+}
+
+/* The run's row with its stages: first the stages the store does not
+ * have as they are (a reader that sees the run sees them), then the run. */
+static void run_store(struct run *r)
+{
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->n; i++)
+        stage_store(r, i, false);
+    pthread_mutex_unlock(&r->lock);
+    json_t *rec = run_record(r, false);
+    store_put_run(r->store, rec);
+    json_decref(rec);
+}
+
 static void store_subscriber(const dapt_event *ev, void *data)
 {
     struct run *r = data;
@@ -1996,10 +2063,8 @@ static void store_subscriber(const dapt_event *ev, void *data)
     case DAPT_EVENT_STAGE:
     case DAPT_EVENT_ITEMS: {
         pthread_mutex_lock(&r->lock);
-        json_t *st = stage_record(&r->stages[ev->stage_index]);
+        stage_store(r, ev->stage_index, true);
         pthread_mutex_unlock(&r->lock);
-        store_put_stage(r->store, r->info.run_id, ev->stage_index, st);
-        json_decref(st);
         break;
     }
     case DAPT_EVENT_RUN:
@@ -2084,6 +2149,7 @@ static void run_free_data(struct run *r)
         free(s->plugin);
         free(s->plugin_dir);
         free(s->error);
+        free(s->stored_error);
         json_decref(s->output);
         json_decref(s->record);
         json_decref(s->args);
@@ -2343,9 +2409,7 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
     r->state = DAPT_STATE_RUNNING;
     r->started_us = clock_now_us();
     if (r->store) {
-        json_t *rec = dapt_run_record((dapt_run *)r);
-        store_put_run(r->store, rec);
-        json_decref(rec);
+        run_store(r);
         /* on disk before any stage runs: a crash of the whole process (a
          * thread-mode stage) then still leaves a run to mark interrupted */
         store_flush(r->store);

@@ -586,6 +586,107 @@ void store_put_stage(store *st, const char *run_id, size_t index, const json_t *
     enqueue(st, q, 0);
 }
 
+/* A string of the record (null when it is not UTF-8, which jansson
+ * could not have held either). */
+static void json_text(strbuf *sb, const char *s)
+{
+    if (wire_put_string(sb, s) < 0)
+        strbuf_add(sb, "null", 4);
+}
+
+/* A time as the record has it (clock_iso text: milliseconds), or null;
+ * the day and time of day are formatted once a second. */
+static void json_time(strbuf *sb, int64_t us)
+{
+    static __thread int64_t cached_sec = -1;
+    static __thread char cached[32];
+    if (us <= 0) {
+        strbuf_puts(sb, "null");
+        return;
+    }
+    int64_t sec = us / 1000000;
+    if (sec != cached_sec) {
+        clock_iso(cached, sizeof cached, sec * 1000000);
+        cached_sec = sec;
+    }
+    size_t n = strlen(cached);
+    if (n < 5) {
+        strbuf_puts(sb, "null");
+        return;
+    }
+    int ms = (int)(us / 1000 % 1000);
+    char tail[6] = {(char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10),
+                    'Z', '"', 0};
+    strbuf_putc(sb, '"');
+    strbuf_add(sb, cached, n - 4);
+    strbuf_add(sb, tail, 5);
+}
+
+static void json_int(strbuf *sb, int64_t i)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)i);
+    strbuf_add(sb, buf, (size_t)n);
+}
+
+void store_put_stage_fields(store *st, const char *run_id, size_t index, const store_stage *s)
+{
+    if (run_id == NULL || s->name == NULL || s->state == NULL)
+        return;
+    qitem *q = xcalloc(1, sizeof *q);
+    q->kind = Q_STAGE;
+    qval *v = q->vals;
+    val_text(&v[STG_RUN], run_id);
+    val_int(&v[STG_IDX], (int64_t)index);
+    val_text(&v[STG_NAME], s->name);
+    val_text(&v[STG_STATE], s->state);
+    /* the columns hold what the record's text says: milliseconds */
+    if (s->started_us > 0)
+        val_int(&v[STG_STARTED], s->started_us - s->started_us % 1000);
+    if (s->finished_us > 0)
+        val_int(&v[STG_FINISHED], s->finished_us - s->finished_us % 1000);
+    val_int(&v[STG_ATTEMPTS], s->attempts);
+    val_int(&v[STG_TOTAL], s->total);
+    val_int(&v[STG_OK], s->ok);
+    val_int(&v[STG_FAILED], s->failed);
+    val_text(&v[STG_ERROR], s->error);
+    /* the record, key for key as stage records are (run.c) */
+    strbuf sb = {0};
+    strbuf_puts(&sb, "{\"name\":");
+    json_text(&sb, s->name);
+    if (s->target) {
+        strbuf_puts(&sb, ",\"target\":");
+        json_text(&sb, s->target);
+    }
+    strbuf_puts(&sb, ",\"state\":");
+    json_text(&sb, s->state);
+    strbuf_puts(&sb, ",\"started_at\":");
+    json_time(&sb, s->started_us);
+    strbuf_puts(&sb, ",\"finished_at\":");
+    json_time(&sb, s->finished_us);
+    strbuf_puts(&sb, ",\"attempts\":");
+    json_int(&sb, s->attempts);
+    if (s->type) {
+        strbuf_puts(&sb, ",\"type\":");
+        json_text(&sb, s->type);
+    }
+    strbuf_puts(&sb, ",\"items\":{\"total\":");
+    json_int(&sb, s->total);
+    strbuf_puts(&sb, ",\"ok\":");
+    json_int(&sb, s->ok);
+    strbuf_puts(&sb, ",\"failed\":");
+    json_int(&sb, s->failed);
+    strbuf_puts(&sb, "},\"error\":");
+    if (s->error)
+        json_text(&sb, s->error);
+    else
+        strbuf_puts(&sb, "null");
+    strbuf_putc(&sb, '}');
+    v[STG_RECORD].type = QV_TEXT;
+    v[STG_RECORD].s = strbuf_detach(&sb);
+    enqueue(st, q, 0);
+}
+
 void store_put_lines(store *st, const char *run_id, const dapt_log_line *lines, size_t count)
 {
     if (run_id == NULL || count == 0)

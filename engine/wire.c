@@ -41,12 +41,187 @@ static int dump_to_strbuf(const char *buffer, size_t size, void *data)
     return 0;
 }
 
+/* The length of the UTF-8 sequence at p (of at most n bytes), or 0 when
+ * it is not one jansson takes (overlong, a surrogate, past U+10FFFF). */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return len;
+}
+
+/* s[0..n) as a JSON string, as jansson writes it; -1 when it is not
+ * UTF-8 (the buffer then holds part of it: the caller takes it back). */
+static int put_string(strbuf *sb, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    strbuf_putc(sb, '"');
+    const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
+    while (p < end) {
+        unsigned char c = *p;
+        if (c >= 0x80) {
+            size_t len = utf8_len(p, (size_t)(end - p));
+            if (len == 0)
+                return -1;
+            p += len;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            p++;
+            continue;
+        }
+        strbuf_add(sb, (const char *)run, (size_t)(p - run));
+        run = ++p;
+        char esc[6] = {'\\', 0};
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            strbuf_add(sb, esc, 6);
+            continue;
+        }
+        strbuf_add(sb, esc, 2);
+    }
+    strbuf_add(sb, (const char *)run, (size_t)(p - run));
+    strbuf_putc(sb, '"');
+    return 0;
+}
+
+int wire_put_string(strbuf *sb, const char *s)
+{
+    size_t start = sb->len;
+    if (put_string(sb, s, strlen(s)) == 0)
+        return 0;
+    sb->len = start;
+    return -1;
+}
+
+/* Deeper than this is a loop (or nothing a frame should carry). */
+#define WIRE_DEPTH 2048
+
+/* jansson's compact text, without what json_dump_callback does per
+ * container to find loops (a pointer printed into a hash table): that was
+ * most of a small frame's cost.  Reals are jansson's own. */
+static int put_value(strbuf *sb, const json_t *v, int depth)
+{
+    char buf[32];
+    int n;
+    if (depth > WIRE_DEPTH)
+        return -1;
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        strbuf_add(sb, "null", 4);
+        return 0;
+    case JSON_TRUE:
+        strbuf_add(sb, "true", 4);
+        return 0;
+    case JSON_FALSE:
+        strbuf_add(sb, "false", 5);
+        return 0;
+    case JSON_INTEGER:
+        n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        strbuf_add(sb, buf, (size_t)n);
+        return 0;
+    case JSON_STRING:
+        return put_string(sb, json_string_value(v), json_string_length(v));
+    case JSON_REAL:
+        return json_dump_callback(v, dump_to_strbuf, sb, JSON_COMPACT | JSON_ENCODE_ANY);
+    case JSON_ARRAY: {
+        strbuf_putc(sb, '[');
+        size_t count = json_array_size(v);
+        for (size_t i = 0; i < count; i++) {
+            if (i > 0)
+                strbuf_putc(sb, ',');
+            if (put_value(sb, json_array_get(v, i), depth + 1) < 0)
+                return -1;
+        }
+        strbuf_putc(sb, ']');
+        return 0;
+    }
+    case JSON_OBJECT: {
+        strbuf_putc(sb, '{');
+        const char *key;
+        json_t *item;
+        bool first = true;
+        json_object_foreach((json_t *)v, key, item) {
+            if (!first)
+                strbuf_putc(sb, ',');
+            first = false;
+            if (put_string(sb, key, strlen(key)) < 0)
+                return -1;
+            strbuf_putc(sb, ':');
+            if (put_value(sb, item, depth + 1) < 0)
+                return -1;
+        }
+        strbuf_putc(sb, '}');
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int wire_put_value(strbuf *sb, const json_t *v)
+{
+    return v ? put_value(sb, v, 0) : -1;
+}
+
+size_t wire_begin(strbuf *sb)
+{
+    size_t start = sb->len;
+    strbuf_add(sb, "\0\0\0\0", 4);
+    return start;
+}
+
+int wire_end(strbuf *sb, size_t start, int rc)
+{
+    if (rc < 0 || sb->len - start - 4 > WIRE_MAX) {
+        sb->len = start;
+        sb->buf[start] = '\0';
+        return -1;
+    }
+    put_be32(sb->buf + start, (uint32_t)(sb->len - start - 4));
+    return 0;
+}
+
 int wire_append(strbuf *sb, const json_t *msg)
 {
     size_t start = sb->len;
     strbuf_add(sb, "\0\0\0\0", 4);
-    /* JSON_COMPACT: no spaces; reals keep jansson's round-trip precision */
-    if (json_dump_callback(msg, dump_to_strbuf, sb, JSON_COMPACT) != 0 ||
+    /* compact: no spaces; reals keep jansson's round-trip precision */
+    if (wire_put_value(sb, msg) != 0 ||
         sb->len - start - 4 > WIRE_MAX) {
         sb->len = start;
         sb->buf[start] = '\0';

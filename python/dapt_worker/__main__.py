@@ -17,6 +17,9 @@ if __name__ == "__main__":
     except ValueError:
         sys.stderr.write("usage: python -m dapt_worker --fd N\n")
         sys.exit(2)
-    from dapt_worker import core
+    from dapt_worker import _bytecode
+
+    with _bytecode.own():
+        from dapt_worker import core
 
     sys.exit(core.run(fd))
