@@ -177,36 +177,18 @@ static void py_env_free(py_env *env)
     memset(env, 0, sizeof *env);
 }
 
-/*
- * The interpreter's command by dapt's rules, and which rule gave it.
- * When discovery gains its own resolution (engine/python-env.c), this is
- * the one function to point at it.
- */
+/* The interpreter's command by dapt's rules (the registry's own,
+ * python_env_rule), and which rule gave it. */
 static char *interpreter_command(const char **from)
 {
-    const char *env = getenv("DAPT_PYTHON");
-    if (env != NULL && env[0] != '\0') {
-        *from = "$DAPT_PYTHON";
-        return xstrdup(env);
-    }
     json_t *settings = NULL;
     dapt_diags diags = {0};
     dapt_settings_load(&settings, cli_workspace(), &diags);
     dapt_diags_free(&diags);
     const char *set = json_string_value(settings_get(settings, "services.python.interpreter"));
-    char *cmd = set != NULL && set[0] != '\0' ? xstrdup(set) : NULL;
+    char *cmd = python_env_rule(NULL, set, from);
     json_decref(settings);
-    if (cmd != NULL) {
-        *from = "the setting services.python.interpreter";
-        return cmd;
-    }
-    const char *venv = getenv("VIRTUAL_ENV");
-    if (venv != NULL && venv[0] != '\0') {
-        *from = "$VIRTUAL_ENV";
-        return xasprintf("%s/bin/python", venv);
-    }
-    *from = "python3 from PATH";
-    return xstrdup("python3");
+    return cmd;
 }
 
 static char *json_strdup(const json_t *obj, const char *key)

@@ -405,6 +405,12 @@ typedef struct python_env {
  * command was chosen, not a default (a missing one deserves a warning).
  * Caller frees. */
 char *python_env_command(const char *option, const char *setting, bool *named);
+/* The same, with the rule that chose it for messages ("$DAPT_PYTHON",
+ * "the setting services.python.interpreter", "$VIRTUAL_ENV", "python3
+ * from PATH"; static text) and "none" returned as such, not NULL: what
+ * `dapt plugins python` and `plugins install` tell the user.  Caller
+ * frees. */
+char *python_env_rule(const char *option, const char *setting, const char **from);
 /* Resolve `command` (a path, or a name in PATH) through the cache file
  * (NULL: none).  *out is NULL when there is no usable interpreter: with
  * *warning (caller frees) when it was `named`, or when it exists but does

@@ -82,28 +82,44 @@ void python_env_free(python_env *env)
 /* Which command                                                        */
 /* ------------------------------------------------------------------ */
 
-char *python_env_command(const char *option, const char *setting, bool *named)
+char *python_env_rule(const char *option, const char *setting, const char **from)
 {
     const char *env = getenv("DAPT_PYTHON");
     const char *venv = getenv("VIRTUAL_ENV");
-    const char *cmd = NULL;
-    *named = true;
-    if (option != NULL && *option)
-        cmd = option;
-    else if (env != NULL && *env)
-        cmd = env;
-    else if (setting != NULL && *setting)
-        cmd = setting;
-    if (cmd != NULL)
-        return strcmp(cmd, "none") == 0 ? NULL : xstrdup(cmd);
-    *named = false;
+    if (option != NULL && *option) {
+        *from = "dapt's option";
+        return xstrdup(option);
+    }
+    if (env != NULL && *env) {
+        *from = "$DAPT_PYTHON";
+        return xstrdup(env);
+    }
+    if (setting != NULL && *setting) {
+        *from = "the setting services.python.interpreter";
+        return xstrdup(setting);
+    }
     if (venv != NULL && venv[0] == '/') {
         char *path = xasprintf("%s/bin/python", venv);
-        if (access(path, X_OK) == 0)
+        if (access(path, X_OK) == 0) {
+            *from = "$VIRTUAL_ENV";
             return path;
+        }
         free(path);
     }
+    *from = "python3 from PATH";
     return xstrdup("python3");
+}
+
+char *python_env_command(const char *option, const char *setting, bool *named)
+{
+    const char *from;
+    char *cmd = python_env_rule(option, setting, &from);
+    *named = strcmp(from, "$VIRTUAL_ENV") != 0 && strcmp(from, "python3 from PATH") != 0;
+    if (strcmp(cmd, "none") == 0) {
+        free(cmd);
+        return NULL;
+    }
+    return cmd;
 }
 
 /* The file a command runs: itself when it has a slash, else the first
