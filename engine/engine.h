@@ -491,6 +491,49 @@ int python_dist_files(char ***files, size_t *count, const char *dist_dir);
 int python_scan(dapt_plugin_info **infos, const char *const *only, size_t count,
                 const python_env *env, const python_paths *paths, int timeout_ms);
 
+/* What a runtime's discovery hands the registry for one plugin. */
+typedef struct runtime_found {
+    /* runtime, name, module, path (for Python: the package folder or
+     * module file), data_dir, interpreter, id (the fingerprint) set, the
+     * metadata strings "": owned by the caller once taken */
+    dapt_plugin_info info;
+    char *key;      /* its plugin cache key */
+    char *dist_dir; /* its distribution's folder; NULL when described on demand */
+    bool pending;   /* false: decided already (broken: no package, untrusted) */
+} runtime_found;
+void runtime_found_clear(runtime_found *f);
+void runtime_found_free(runtime_found *v, size_t n);
+
+/* How the plugins of a runtime that has no NAME.so files are found and
+ * described (the c row has none: the registry's search path of NAME.so
+ * files and plugin-scan.c are its discovery).  The registry opens each
+ * row's state once, lists its plugins after the C ones (shadowing across
+ * runtimes is the registry's), has the cache misses described, and asks
+ * for a target no plugin lists (MODULE.REST, the runtime's own import
+ * paths) to be described on demand.  Targets of such plugins are
+ * MODULE.PATH, found by module (dapt_plugin_info.module). */
+typedef struct runtime_discovery {
+    /* NULL when the runtime is off or has no interpreter (why appended
+     * to *warnings when the user asked for one). */
+    void *(*open)(const char *option, const char *workspace, const char *cache_file,
+                  strbuf *warnings);
+    void (*close)(void *state);
+    void (*list)(runtime_found **out, size_t *count, const void *state, bool insecure);
+    /* Metadata (dist_dirs[i] not NULL) and targets of infos[i] (name,
+     * module, path set); only[i] (only NULL, or an entry NULL: all)
+     * names the one target to describe. */
+    void (*describe)(dapt_plugin_info **infos, const char *const *dist_dirs,
+                     const char *const *only, size_t count, const void *state,
+                     int timeout_ms);
+    /* `top` is a package of the runtime's folders that can hold
+     * TOP.REST: 1 with *out, 0 when it is no package of this runtime, -1
+     * with *error (caller frees) when it cannot hold REST (no such module,
+     * no such function: with the nearest name), found without starting
+     * the interpreter. */
+    int (*on_demand)(runtime_found *out, const void *state, const char *top, const char *rest,
+                     bool insecure, char **error);
+} runtime_discovery;
+
 /* python.c: Python plugins in the registry.  python_runtime_open finds
  * the interpreter and reads its folders; python_discover lists the entry
  * points as entries decided as far as C can (shadowing is the registry's:
@@ -505,29 +548,8 @@ typedef struct python_runtime {
 python_runtime *python_runtime_open(const char *option, const char *workspace,
                                     const char *cache_file, strbuf *warnings);
 void python_runtime_free(python_runtime *rt);
-typedef struct python_found {
-    /* runtime PYTHON, name, module, path (the package folder or module
-     * file), data_dir, interpreter, id (the fingerprint) set, the metadata
-     * strings "": owned by the caller once taken */
-    dapt_plugin_info info;
-    char *key;      /* its plugin cache key (python_cache_key) */
-    char *dist_dir; /* its distribution's folder; NULL when described on demand */
-    bool pending;   /* false: decided already (broken: no package, untrusted) */
-} python_found;
-void python_discover(python_found **out, size_t *count, const python_runtime *rt,
-                     bool insecure);
-/* Look for `module`'s top-level package in the folders for a target that
- * no entry point declares ("only" = the rest of the target after MODULE):
- * false when it is not there. */
-bool python_on_demand(python_found *out, const python_runtime *rt, const char *module,
-                      const char *only, bool insecure);
-/* Free what one holds (python_found_free: an array of n, and the array). */
-void python_found_clear(python_found *f);
-void python_found_free(python_found *v, size_t n);
-/* Metadata (dist_dirs[i] not NULL) and targets of infos[i]; see python_scan. */
-void python_describe(dapt_plugin_info **infos, const char *const *dist_dirs,
-                     const char *const *only, size_t count, const python_runtime *rt,
-                     int timeout_ms);
+/* The python row's discovery (runtime.c's table points at it). */
+extern const runtime_discovery python_discovery;
 /* "python\nINTERPRETER\nNAME\nPATH" (+ "\nONLY" for a target described on
  * demand).  Caller frees. */
 char *python_cache_key(const char *interpreter, const char *name, const char *path,
@@ -568,9 +590,14 @@ typedef struct runtime_ops {
     /* Thread mode may run its stages in the engine's own threads (C);
      * otherwise they always go to a pool of its worker processes. */
     bool in_process;
+    /* How its plugins are found and described; NULL: NAME.so files on the
+     * plugin search path (the registry's own). */
+    const runtime_discovery *discovery;
 } runtime_ops;
 /* The row of a runtime, or NULL for a value that has none. */
 const runtime_ops *runtime_get(dapt_runtime runtime);
+/* Rows in the order the registry lists their plugins (c first). */
+#define RUNTIME_COUNT 2
 void runtime_strv_free(char **v);
 
 /* ================================================================== */

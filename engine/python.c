@@ -105,7 +105,7 @@ char *python_cache_key(const char *interpreter, const char *name, const char *pa
 }
 
 /* An entry with everything but what describing it tells. */
-static void found_init(python_found *f, const python_runtime *rt, const char *name,
+static void found_init(runtime_found *f, const python_runtime *rt, const char *name,
                        const char *module)
 {
     memset(f, 0, sizeof *f);
@@ -123,7 +123,7 @@ static void found_init(python_found *f, const python_runtime *rt, const char *na
 /* Place the module, fingerprint it, check it: pending, or decided broken.
  * The entry point `ep_name` of dist_dir, or the target when ep_name is
  * NULL (on demand: the folders are asked afresh, not their listings). */
-static void found_locate(python_found *f, const python_runtime *rt, bool insecure,
+static void found_locate(runtime_found *f, const python_runtime *rt, bool insecure,
                          const char *ep_name)
 {
     dapt_plugin_info *info = &f->info;
@@ -155,14 +155,15 @@ static void found_locate(python_found *f, const python_runtime *rt, bool insecur
     f->pending = true;
 }
 
-void python_discover(python_found **out, size_t *count, const python_runtime *rt, bool insecure)
+static void discover(runtime_found **out, size_t *count, const void *state, bool insecure)
 {
+    const python_runtime *rt = state;
     python_ep *eps;
     size_t n;
     python_dist_entry_points(&eps, &n, &rt->paths);
-    python_found *v = n ? xcalloc(n, sizeof *v) : NULL;
+    runtime_found *v = n ? xcalloc(n, sizeof *v) : NULL;
     for (size_t i = 0; i < n; i++) {
-        python_found *f = &v[i];
+        runtime_found *f = &v[i];
         found_init(f, rt, eps[i].name, eps[i].module);
         f->dist_dir = xstrdup(eps[i].dist_dir);
         found_locate(f, rt, insecure, eps[i].name);
@@ -173,41 +174,162 @@ void python_discover(python_found **out, size_t *count, const python_runtime *rt
     *count = n;
 }
 
-bool python_on_demand(python_found *out, const python_runtime *rt, const char *module,
-                      const char *only, bool insecure)
+static bool ident_char(char c)
 {
-    bool is_package;
-    char *path = python_dist_locate(&rt->paths, module, &is_package);
-    if (path == NULL)
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/*
+ * Whether `word` may be an attribute of the module in `file`: it occurs
+ * there as a word, or the module takes names it does not spell out (a
+ * star import, a module __getattr__).  A cheap test that spares starting
+ * Python for a name that cannot be there (a typo, a name being typed).
+ * When it cannot, *defs gets the names of the file's top-level `def`s
+ * (for a suggestion; free with fs_paths_free).
+ */
+static bool may_define(const char *file, const char *word, char ***defs, size_t *ndefs)
+{
+    *defs = NULL;
+    *ndefs = 0;
+    FILE *f = fopen(file, "r");
+    if (f == NULL)
+        return true; /* let Python say */
+    strbuf sb = {0};
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_add(&sb, buf, n);
+    fclose(f);
+    if (sb.buf == NULL)
         return false;
+    bool yes = strstr(sb.buf, "import *") || strstr(sb.buf, "__getattr__");
+    size_t len = strlen(word);
+    for (const char *p = sb.buf; !yes && (p = strstr(p, word)) != NULL; p += len)
+        yes = (p == sb.buf || !ident_char(p[-1])) && !ident_char(p[len]);
+    for (const char *line = sb.buf; !yes && line; line = strchr(line, '\n')) {
+        line += *line == '\n';
+        const char *d = strncmp(line, "def ", 4) == 0         ? line + 4
+                        : strncmp(line, "async def ", 10) == 0 ? line + 10
+                                                               : NULL;
+        size_t k = 0;
+        while (d && ident_char(d[k]))
+            k++;
+        if (d && k > 0 && d[0] != '_') {
+            *defs = xrealloc(*defs, *ndefs + 2, sizeof **defs);
+            (*defs)[(*ndefs)++] = xstrndup(d, k);
+            (*defs)[*ndefs] = NULL;
+        }
+    }
+    strbuf_free(&sb);
+    return yes;
+}
+
+/* Why TOP.REST cannot be in `file` (the module it would be in): with the
+ * nearest function it defines. */
+static char *no_such_function(const char *target, const char *file, char **defs, size_t ndefs)
+{
+    const char *last = strrchr(target, '.');
+    char *module = xstrndup(target, (size_t)(last - target));
+    strbuf sb = {0};
+    strbuf_printf(&sb, "the Python module `%s` (%s) defines no `%s`", module, file, last + 1);
+    const char *close = suggest_closest(last + 1, (const char *const *)defs, ndefs);
+    if (close) {
+        strbuf_printf(&sb, "; did you mean `%s.%s`?", module, close);
+    } else if (ndefs > 0) {
+        strbuf_puts(&sb, "; its functions: ");
+        for (size_t i = 0; i < ndefs && i < 8; i++)
+            strbuf_printf(&sb, "%s%s", i ? ", " : "", defs[i]);
+        if (ndefs > 8)
+            strbuf_printf(&sb, ", ... (%zu in all)", ndefs);
+    }
+    free(module);
+    return strbuf_detach(&sb);
+}
+
+/* The file of the module that would define MODULE.ONLY's last word, or
+ * NULL when there is no such module (caller frees). */
+static char *defining_file(const python_runtime *rt, const char *module, const char *only)
+{
+    const char *dot = strrchr(only, '.');
+    char *mod = dot ? xasprintf("%s.%.*s", module, (int)(dot - only), only) : xstrdup(module);
+    bool is_package;
+    char *path = python_dist_locate(&rt->paths, mod, &is_package);
+    free(mod);
+    if (path != NULL && is_package) {
+        char *init = xasprintf("%s/__init__.py", path);
+        free(path);
+        path = init;
+    }
+    return path;
+}
+
+/* Whether the module of TOP.REST exists and may define its last word;
+ * else *error says why.  Read in C: no interpreter starts for a typo or
+ * a name half typed in the editor. */
+static bool can_hold(const python_runtime *rt, const runtime_found *f, const char *top,
+                     const char *rest, char **error)
+{
+    char *target = xasprintf("%s.%s", top, rest);
+    char *file = defining_file(rt, top, rest);
+    const char *last = strrchr(rest, '.');
+    char **defs = NULL;
+    size_t ndefs = 0;
+    if (file == NULL)
+        *error = xasprintf("the Python package `%s` (%s) has no module for `%s`", top,
+                           f->info.path, target);
+    else if (!may_define(file, last ? last + 1 : rest, &defs, &ndefs))
+        *error = no_such_function(target, file, defs, ndefs);
+    fs_paths_free(defs, ndefs);
+    free(file);
+    free(target);
+    return *error == NULL;
+}
+
+static int on_demand(runtime_found *out, const void *state, const char *top, const char *rest,
+                     bool insecure, char **error)
+{
+    const python_runtime *rt = state;
+    *error = NULL;
+    bool is_package;
+    char *path = python_dist_locate(&rt->paths, top, &is_package);
+    if (path == NULL)
+        return 0;
     free(path);
-    found_init(out, rt, module, module);
+    found_init(out, rt, top, top);
     found_locate(out, rt, insecure, NULL);
-    out->key = python_cache_key(out->info.interpreter, out->info.name, out->info.path, only);
-    return true;
+    out->key = python_cache_key(out->info.interpreter, out->info.name, out->info.path, rest);
+    if (out->pending && !can_hold(rt, out, top, rest, error)) {
+        runtime_found_clear(out);
+        return -1;
+    }
+    return 1;
 }
 
-void python_found_clear(python_found *f)
+static void describe(dapt_plugin_info **infos, const char *const *dist_dirs,
+                     const char *const *only, size_t count, const void *state, int timeout_ms)
 {
-    plugin_info_clear(&f->info);
-    free(f->key);
-    free(f->dist_dir);
-    memset(f, 0, sizeof *f);
-}
-
-void python_found_free(python_found *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        python_found_clear(&v[i]);
-    free(v);
-}
-
-void python_describe(dapt_plugin_info **infos, const char *const *dist_dirs,
-                     const char *const *only, size_t count, const python_runtime *rt,
-                     int timeout_ms)
-{
+    const python_runtime *rt = state;
     for (size_t i = 0; i < count; i++)
         if (dist_dirs && dist_dirs[i])
             python_dist_metadata(infos[i], dist_dirs[i]);
     python_scan(infos, only, count, rt->env, &rt->paths, timeout_ms);
 }
+
+static void *open_state(const char *option, const char *workspace, const char *cache_file,
+                        strbuf *warnings)
+{
+    return python_runtime_open(option, workspace, cache_file, warnings);
+}
+
+static void close_state(void *state)
+{
+    python_runtime_free(state);
+}
+
+const runtime_discovery python_discovery = {
+    .open = open_state,
+    .close = close_state,
+    .list = discover,
+    .describe = describe,
+    .on_demand = on_demand,
+};

@@ -15,10 +15,12 @@
  * a hash lookup: no plugin code runs and nothing is copied (cached entries
  * borrow the cache's buffer, which the registry keeps).
  *
- * Python plugins (python.c) come after the C search path, as entries of
+ * The plugins of a runtime row with a discovery of its own (runtime.c's
+ * table: Python's, python.c) come after the C search path, as entries of
  * the same list: shadowed by an earlier name (of either runtime), checked
  * for trust, looked up in the same cache under their own keys, and
- * described by the Python scanner when the cache does not know them.  A
+ * described by the row (the Python scanner) when the cache does not know
+ * them.  A
  * Python target is found through the module table (MODULE -> entry); one
  * in a package without an entry point is described on demand into an
  * entry of its own kept in `extra` (never moved: targets handed out stay
@@ -95,11 +97,12 @@ struct dapt_registry {
     const dapt_target_info **runs;
     const dapt_target_info **targets;
     size_t target_count;
-    table modules; /* Python module -> its ok entry */
+    table modules; /* module -> its ok entry (plugins whose targets are MODULE.PATH) */
     uid_t euid;
     dapt_registry_stats stats;
-    /* for Python targets described on demand */
-    python_runtime *python;
+    /* each runtime row's discovery state (NULL: no discovery, or off),
+     * kept for targets described on demand */
+    void *runtimes[RUNTIME_COUNT];
     bool insecure;
     int scan_timeout_ms;
     char *cache_path;
@@ -578,23 +581,27 @@ static void list_all(dapt_registry *reg, bool insecure, strbuf *warnings)
 }
 
 /*
- * The Python plugins, after every C plugin: an entry each, shadowed by an
- * earlier plugin of the same name, or by an earlier Python plugin of the
- * same module (its targets would be the same strings).
+ * The plugins of one runtime row with a discovery of its own (Python's),
+ * after every C plugin: an entry each, shadowed by an earlier plugin of
+ * the same name, or by an earlier plugin of the same module (its targets
+ * would be the same strings).
  */
-static void python_add(dapt_registry *reg, const dapt_registry_options *opts, const char *cache,
-                       strbuf *warnings)
+static void runtime_add(dapt_registry *reg, const dapt_registry_options *opts, const char *cache,
+                        dapt_runtime r, strbuf *warnings)
 {
-    reg->python = python_runtime_open(opts->python, opts->workspace, cache, warnings);
-    if (reg->python == NULL)
+    const runtime_ops *row = runtime_get(r);
+    if (row == NULL || row->discovery == NULL)
         return;
-    python_found *found;
+    reg->runtimes[r] = row->discovery->open(opts->python, opts->workspace, cache, warnings);
+    if (reg->runtimes[r] == NULL)
+        return;
+    runtime_found *found;
     size_t n;
-    python_discover(&found, &n, reg->python, reg->insecure);
+    row->discovery->list(&found, &n, reg->runtimes[r], reg->insecure);
     table modules;
     table_init(&modules, n, entry_module, reg);
     for (size_t i = 0; i < n; i++) {
-        python_found *f = &found[i];
+        runtime_found *f = &found[i];
         entry *e = entry_add(reg, NULL, NULL);
         size_t index = reg->count - 1;
         e->info = f->info;
@@ -620,7 +627,7 @@ static void python_add(dapt_registry *reg, const dapt_registry_options *opts, co
         e->pending = f->pending;
     }
     free(modules.slots);
-    python_found_free(found, n);
+    runtime_found_free(found, n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -665,8 +672,9 @@ static bool take_cached(dapt_registry *reg, entry *e)
     return true;
 }
 
-/* Describe the Python entries the cache did not know. */
-static void python_pending(dapt_registry *reg, entry **v, size_t n, int timeout_ms)
+/* Describe the entries of one runtime row that the cache did not know. */
+static void runtime_pending(dapt_registry *reg, dapt_runtime r, entry **v, size_t n,
+                            int timeout_ms)
 {
     dapt_plugin_info **infos = xcalloc(n, sizeof *infos);
     const char **dists = xcalloc(n, sizeof *dists), **only = xcalloc(n, sizeof *only);
@@ -675,7 +683,7 @@ static void python_pending(dapt_registry *reg, entry **v, size_t n, int timeout_
         dists[k] = v[k]->dist_dir;
         only[k] = v[k]->only;
     }
-    python_describe(infos, dists, only, n, reg->python, timeout_ms);
+    runtime_get(r)->discovery->describe(infos, dists, only, n, reg->runtimes[r], timeout_ms);
     for (size_t k = 0; k < n; k++) {
         v[k]->scanned = true;
         v[k]->pending = false;
@@ -689,20 +697,25 @@ static void python_pending(dapt_registry *reg, entry **v, size_t n, int timeout_
 static int resolve_pending(dapt_registry *reg, int timeout_ms, char **error)
 {
     size_t *misses = xcalloc(reg->count, sizeof *misses);
-    entry **pymiss = xcalloc(reg->count ? reg->count : 1, sizeof *pymiss);
-    size_t nmiss = 0, npy = 0;
+    entry **rtmiss = xcalloc(reg->count ? reg->count : 1, sizeof *rtmiss);
+    size_t nmiss = 0;
     for (size_t i = 0; i < reg->count; i++) {
         entry *e = &reg->entries[i];
-        if (!e->pending || take_cached(reg, e))
-            continue;
-        if (e->info.runtime == DAPT_RUNTIME_PYTHON)
-            pymiss[npy++] = e;
-        else
-            misses[nmiss++] = i;
+        if (e->pending && !take_cached(reg, e) && reg->runtimes[e->info.runtime] == NULL)
+            misses[nmiss++] = i; /* a NAME.so: the plugin scanner's */
     }
-    if (npy > 0)
-        python_pending(reg, pymiss, npy, timeout_ms);
-    free(pymiss);
+    /* the others by their runtime's own description, a row at a time */
+    for (size_t r = 0; r < RUNTIME_COUNT; r++) {
+        size_t n = 0;
+        for (size_t i = 0; reg->runtimes[r] != NULL && i < reg->count; i++) {
+            entry *e = &reg->entries[i];
+            if (e->pending && (size_t)e->info.runtime == r)
+                rtmiss[n++] = e;
+        }
+        if (n > 0)
+            runtime_pending(reg, (dapt_runtime)r, rtmiss, n, timeout_ms);
+    }
+    free(rtmiss);
     int rc = 0;
     if (nmiss > 0) {
         dapt_plugin_info *scan = xcalloc(nmiss, sizeof *scan);
@@ -1000,7 +1013,7 @@ static void index_targets(dapt_registry *reg)
         qsort(reg->targets, n, sizeof *reg->targets, target_cmp);
     }
     /* the Python modules of usable plugins (the first of a module wins;
-     * python_add shadowed the others) */
+     * runtime_add shadowed the others) */
     table_init(&reg->modules, 0, entry_module, reg);
     for (size_t i = 0; i < reg->count; i++)
         if (reg->entries[i].info.status == DAPT_PLUGIN_OK &&
@@ -1050,7 +1063,8 @@ int dapt_registry_open(dapt_registry **out, const dapt_registry_options *opts, c
     char *file = cache_file(opts);
 
     list_all(reg, insecure, &warn);
-    python_add(reg, opts, file, &warn);
+    for (size_t r = 0; r < RUNTIME_COUNT; r++)
+        runtime_add(reg, opts, file, (dapt_runtime)r, &warn);
     user_modules_state um;
     user_modules_add(reg, opts, &um, &warn);
 
@@ -1099,7 +1113,11 @@ void dapt_registry_free(dapt_registry *reg)
         free(reg->extra[i]);
     }
     free(reg->extra);
-    python_runtime_free(reg->python);
+    for (size_t r = 0; r < RUNTIME_COUNT; r++) {
+        const runtime_ops *row = runtime_get((dapt_runtime)r);
+        if (reg->runtimes[r] != NULL)
+            row->discovery->close(reg->runtimes[r]);
+    }
     free(reg->cache_path);
     plugin_cache_free(reg->cache);
     free(reg);
@@ -1258,92 +1276,6 @@ static const entry *python_module_entry(const dapt_registry *reg, const char *ta
     return found;
 }
 
-static bool ident_char(char c)
-{
-    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/*
- * Whether `word` may be an attribute of the module in `file`: it occurs
- * there as a word, or the module takes names it does not spell out (a
- * star import, a module __getattr__).  A cheap test that spares starting
- * Python for a name that cannot be there (a typo, a name being typed).
- * When it cannot, *defs gets the names of the file's top-level `def`s
- * (for a suggestion; free with fs_paths_free).
- */
-static bool may_define(const char *file, const char *word, char ***defs, size_t *ndefs)
-{
-    *defs = NULL;
-    *ndefs = 0;
-    FILE *f = fopen(file, "r");
-    if (f == NULL)
-        return true; /* let Python say */
-    strbuf sb = {0};
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        strbuf_add(&sb, buf, n);
-    fclose(f);
-    if (sb.buf == NULL)
-        return false;
-    bool yes = strstr(sb.buf, "import *") || strstr(sb.buf, "__getattr__");
-    size_t len = strlen(word);
-    for (const char *p = sb.buf; !yes && (p = strstr(p, word)) != NULL; p += len)
-        yes = (p == sb.buf || !ident_char(p[-1])) && !ident_char(p[len]);
-    for (const char *line = sb.buf; !yes && line; line = strchr(line, '\n')) {
-        line += *line == '\n';
-        const char *d = strncmp(line, "def ", 4) == 0         ? line + 4
-                        : strncmp(line, "async def ", 10) == 0 ? line + 10
-                                                               : NULL;
-        size_t k = 0;
-        while (d && ident_char(d[k]))
-            k++;
-        if (d && k > 0 && d[0] != '_') {
-            *defs = xrealloc(*defs, *ndefs + 2, sizeof **defs);
-            (*defs)[(*ndefs)++] = xstrndup(d, k);
-            (*defs)[*ndefs] = NULL;
-        }
-    }
-    strbuf_free(&sb);
-    return yes;
-}
-
-/* Why TOP.REST cannot be in `file` (the module it would be in): with the
- * nearest function it defines. */
-static char *no_such_function(const char *target, const char *file, char **defs, size_t ndefs)
-{
-    const char *last = strrchr(target, '.');
-    char *module = xstrndup(target, (size_t)(last - target));
-    strbuf sb = {0};
-    strbuf_printf(&sb, "the Python module `%s` (%s) defines no `%s`", module, file, last + 1);
-    const char *close = suggest_closest(last + 1, (const char *const *)defs, ndefs);
-    if (close)
-        strbuf_printf(&sb, "; did you mean `%s.%s`?", module, close);
-    else if (ndefs > 0) {
-        strbuf_puts(&sb, "; its functions: ");
-        list_names(&sb, (const char *const *)defs, ndefs);
-    }
-    free(module);
-    return strbuf_detach(&sb);
-}
-
-/* The file of the module that would define MODULE.ONLY's last word, or
- * NULL when there is no such module (caller frees). */
-static char *defining_file(const python_runtime *rt, const char *module, const char *only)
-{
-    const char *dot = strrchr(only, '.');
-    char *mod = dot ? xasprintf("%s.%.*s", module, (int)(dot - only), only) : xstrdup(module);
-    bool is_package;
-    char *path = python_dist_locate(&rt->paths, mod, &is_package);
-    free(mod);
-    if (path != NULL && is_package) {
-        char *init = xasprintf("%s/__init__.py", path);
-        free(path);
-        path = init;
-    }
-    return path;
-}
-
 /*
  * Describe TOP.REST on demand: TOP is a package of the interpreter's
  * folders that no entry point declares (or whose plugin does not list
@@ -1355,8 +1287,6 @@ static int describe_on_demand(dapt_registry *reg, const char *target, const dapt
                               char **error)
 {
     *error = NULL;
-    if (reg->python == NULL)
-        return 0;
     const char *dot = strchr(target, '.');
     char *top = xstrndup(target, (size_t)(dot - target));
     const char *rest = dot + 1;
@@ -1366,28 +1296,18 @@ static int describe_on_demand(dapt_registry *reg, const char *target, const dapt
             strcmp(reg->extra[i]->only, rest) == 0)
             e = reg->extra[i];
     if (e == NULL) {
-        char *file = NULL;
-        python_found f;
-        if (!python_on_demand(&f, reg->python, top, rest, reg->insecure)) {
-            free(top);
-            return 0;
+        runtime_found f;
+        int found = 0;
+        dapt_runtime r = DAPT_RUNTIME_C;
+        for (size_t k = 0; k < RUNTIME_COUNT && found == 0; k++) {
+            r = (dapt_runtime)k;
+            if (reg->runtimes[k] != NULL)
+                found = runtime_get(r)->discovery->on_demand(&f, reg->runtimes[k], top, rest,
+                                                             reg->insecure, error);
         }
-        const char *last = strrchr(rest, '.');
-        file = f.pending ? defining_file(reg->python, top, rest) : NULL;
-        char **defs = NULL;
-        size_t ndefs = 0;
-        if (f.pending && file == NULL) {
-            *error = xasprintf("the Python package `%s` (%s) has no module for `%s`", top,
-                               f.info.path, target);
-        } else if (f.pending && !may_define(file, last ? last + 1 : rest, &defs, &ndefs)) {
-            *error = no_such_function(target, file, defs, ndefs);
-        }
-        fs_paths_free(defs, ndefs);
-        free(file);
-        if (*error != NULL) {
-            python_found_clear(&f);
+        if (found <= 0) {
             free(top);
-            return -1;
+            return found;
         }
         entry *x = xcalloc(1, sizeof *x);
         x->info = f.info;
@@ -1396,11 +1316,11 @@ static int describe_on_demand(dapt_registry *reg, const char *target, const dapt
         x->pending = f.pending;
         memset(&f.info, 0, sizeof f.info);
         f.key = NULL;
-        python_found_clear(&f);
+        runtime_found_clear(&f);
         reg->extra = xrealloc(reg->extra, reg->extra_count + 1, sizeof *reg->extra);
         reg->extra[reg->extra_count++] = x;
         if (x->pending && !take_cached(reg, x)) {
-            python_pending(reg, &x, 1, reg->scan_timeout_ms);
+            runtime_pending(reg, r, &x, 1, reg->scan_timeout_ms);
             if (reg->cache_path) {
                 strbuf warn = {0}; /* a cache that cannot be written was said at open */
                 save_cache(reg, reg->cache_path, &warn);

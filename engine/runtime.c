@@ -147,12 +147,28 @@ static const runtime_ops runtime_python = {
     .worker_command = python_worker_command,
     .cancel_frame = true,
     .in_process = false,
+    .discovery = &python_discovery,
 };
 
 static const runtime_ops *const runtimes[] = {
     [DAPT_RUNTIME_C] = &runtime_c,
     [DAPT_RUNTIME_PYTHON] = &runtime_python,
 };
+
+void runtime_found_clear(runtime_found *f)
+{
+    plugin_info_clear(&f->info);
+    free(f->key);
+    free(f->dist_dir);
+    memset(f, 0, sizeof *f);
+}
+
+void runtime_found_free(runtime_found *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        runtime_found_clear(&v[i]);
+    free(v);
+}
 
 const runtime_ops *runtime_get(dapt_runtime runtime)
 {
