@@ -1,13 +1,16 @@
 /*
  * callargs.c - how a stage's inputs become its target's arguments, as
- * Flowdapt passes them (catalog 3.4), and the checks that let dapt refuse a
- * run before anything starts instead of failing halfway.
+ * Flowdapt passes them, and the checks that let dapt refuse a run before
+ * anything starts instead of failing halfway.
  *
  *   root stage:       named = the run input, filtered to declared params
- *   dependent stage:  positional = its dependencies' outputs, in order
+ *   dependent stage:  positional = its dependencies' outputs, in
+ *                     depends_on order (a stage listed twice, twice)
  *   both:             named += the stage's `args:` (over the input's)
- *   parameterized:    one call per element of the first positional (or of
- *                     input[map_on]): positional = [item, the rest...]
+ *   parameterized:    one call per element of the first dependency's
+ *                     output: positional = [item, the other outputs...];
+ *                     or, with map_on, per element of input[map_on]:
+ *                     positional = [item, every dependency's output...]
  *
  * Positionals bind to a target's first params (plugin_positional_params:
  * none for a C target with DAPT_TARGET_VARARGS, whose params are
@@ -29,11 +32,14 @@ static size_t filled_params(const dapt_target_info *t, size_t positional)
     return positional < n ? positional : n;
 }
 
-static size_t call_positionals(const dapt_stage *st)
+size_t callargs_positionals(const dapt_stage *st)
 {
-    if (st->depends_count > 0)
-        return st->depends_count; /* the item takes the first dependency's place */
-    return st->type == DAPT_STAGE_PARAMETERIZED ? 1 : 0;
+    if (st->type != DAPT_STAGE_PARAMETERIZED)
+        return st->depends_count;
+    if (st->map_on != NULL)
+        return 1 + st->depends_count; /* the item, then every dependency's output */
+    /* the item takes the first dependency's place */
+    return st->depends_count > 0 ? st->depends_count : 1;
 }
 
 static const dapt_param_info *find_param(const dapt_target_info *t, const char *name)
@@ -53,7 +59,7 @@ static bool in_stage_args(const dapt_stage *st, const char *name)
 static const dapt_param_info *missing_param(const dapt_stage *st, const dapt_target_info *t,
                                             const json_t *input)
 {
-    size_t filled = filled_params(t, call_positionals(st));
+    size_t filled = filled_params(t, callargs_positionals(st));
     for (size_t i = filled; i < t->param_count; i++) {
         const dapt_param_info *p = &t->params[i];
         if (!p->required || in_stage_args(st, p->name))
@@ -83,7 +89,7 @@ int callargs_check(const dapt_stage *st, const dapt_target_info *t, const json_t
                            st->name);
         return -1;
     }
-    if (st->type == DAPT_STAGE_PARAMETERIZED && st->depends_count == 0 && input != NULL &&
+    if (st->type == DAPT_STAGE_PARAMETERIZED && st->map_on != NULL && input != NULL &&
         !json_is_array(json_object_get(input, st->map_on))) {
         json_t *v = json_object_get(input, st->map_on);
         if (v == NULL)
@@ -137,7 +143,7 @@ void callargs_build(json_t **args, json_t **kwargs, const dapt_stage *st,
     *kwargs = json_object();
     for (size_t i = 0; i < ndeps; i++)
         json_array_append(*args, deps[i] ? deps[i] : json_null());
-    size_t filled = filled_params(t, call_positionals(st));
+    size_t filled = filled_params(t, callargs_positionals(st));
     const char *key;
     json_t *value;
     if (ndeps == 0 && input != NULL)
@@ -176,12 +182,14 @@ json_t *callargs_items(const dapt_stage *st, json_t *args, const json_t *input, 
     return NULL;
 }
 
-json_t *callargs_item_args(const dapt_target_info *t, json_t *shared, json_t *item)
+json_t *callargs_item_args(const dapt_stage *st, const dapt_target_info *t, json_t *shared,
+                           json_t *item)
 {
     json_t *a = json_array();
     json_array_append(a, item);
     size_t room = plugin_positional_params(t);
-    for (size_t i = 1; i < json_array_size(shared); i++) {
+    /* without map_on the item comes from shared[0], and replaces it */
+    for (size_t i = st->map_on ? 0 : 1; i < json_array_size(shared); i++) {
         if (!(t->flags & DAPT_TARGET_VARARGS) && json_array_size(a) >= room)
             break;
         json_array_append(a, json_array_get(shared, i));

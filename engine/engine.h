@@ -740,21 +740,22 @@ json_t *host_call(host_ctx *hc, dapt_stage_fn fn, json_t *args, json_t *kwargs, 
                   int attempt, char **error);
 void host_ctx_clear(host_ctx *hc);
 
-/* callargs.c: Flowdapt's argument passing (catalog 3.4), checked before
- * anything runs.  A stage's call gets:
+/* callargs.c: Flowdapt's argument passing, checked before anything runs.
+ * A stage's call gets:
  *   root:       kwargs = input filtered to the declared params (all of it
  *               with DAPT_TARGET_KWARGS), args = []
- *   dependent:  args = outputs of depends_on in order, kwargs = {}
+ *   dependent:  args = outputs of depends_on in order (an entry listed
+ *               twice gives its output twice), kwargs = {}
  *   then        kwargs += the stage's `args:` (over the input's)
- *   parameterized: one call per element of args[0] (or of input[map_on],
- *               which is then not a kwarg): args = [item, args[1:]...]
+ *   parameterized: one call per element of args[0]: args = [item,
+ *               args[1:]...]; or, with map_on, per element of
+ *               input[map_on] (then not a kwarg): args = [item, args...]
  * Positional arguments beyond the declared params are dropped unless
  * VARARGS; a kwarg named like a param filled positionally is dropped. */
-typedef struct callargs_plan {
-    bool parameterized;
-    const char *map_on;  /* parameterized root: the input key mapped over */
-    size_t positional;   /* how many positional args a call gets (item included) */
-} callargs_plan;
+/* How many positional arguments each call of the stage gets (the item of
+ * a parameterized stage included), before they are cut to the target's
+ * params: what validation counts as given. */
+size_t callargs_positionals(const dapt_stage *st);
 /* Check a stage against its target before the run: required params that
  * neither positionals nor input nor `args:` fill, a dependent stage whose
  * target takes no arguments, a parameterized stage with nothing to map.
@@ -772,9 +773,11 @@ void callargs_build(json_t **args, json_t **kwargs, const dapt_stage *st,
 /* The list a parameterized stage maps over: args[0], or input[map_on]
  * (borrowed).  NULL with *error when it is not an array. */
 json_t *callargs_items(const dapt_stage *st, json_t *args, const json_t *input, char **error);
-/* One item's positional arguments: [item, shared[1:]...], cut to the
- * declared params unless VARARGS.  New reference. */
-json_t *callargs_item_args(const dapt_target_info *t, json_t *shared, json_t *item);
+/* One item's positional arguments: [item, shared[1:]...] (with map_on
+ * [item, shared...]), cut to the declared params unless VARARGS.  New
+ * reference. */
+json_t *callargs_item_args(const dapt_stage *st, const dapt_target_info *t, json_t *shared,
+                           json_t *item);
 
 /* task: one dispatch to an executor: a simple stage's one call, or a batch
  * of a parameterized stage's items.  Owned by run.c. */

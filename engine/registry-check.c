@@ -10,7 +10,8 @@
  *     takes any named argument (DAPT_TARGET_KWARGS);
  *   - every required parameter is given.  A target without
  *     DAPT_TARGET_VARARGS binds positional arguments (the dependencies'
- *     outputs, or a parameterized stage's item) to its parameters in order,
+ *     outputs; for a parameterized stage the item, then the other
+ *     outputs, or all of them with map_on) to its parameters in order,
  *     so those are given too.  A root stage also receives the run's input
  *     (plugin.h), which validation cannot see: a missing parameter there is
  *     a warning saying the input must provide it.  Anywhere else nothing
@@ -94,11 +95,13 @@ static bool has_arg(const dapt_stage *st, const char *name)
     return false;
 }
 
-/* How many of the target's parameters positional arguments fill. */
+/* How many of the target's parameters positional arguments fill: the
+ * dependencies' outputs, or a parameterized stage's item and the outputs
+ * that come after it (callargs_positionals). */
 static size_t positional_params(const dapt_stage *st, const dapt_target_info *t)
 {
     size_t room = plugin_positional_params(t);
-    size_t n = st->type == DAPT_STAGE_PARAMETERIZED ? 1 : st->depends_count;
+    size_t n = callargs_positionals(st);
     return n < room ? n : room;
 }
 

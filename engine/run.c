@@ -597,7 +597,7 @@ static task *next_task_of(struct run *r, size_t i)
         t->calls[0].item = (long)k;
         t->attempt = s->item_attempt[k];
         s->item_state[k] = ITEM_RUNNING;
-        t->calls[0].args = callargs_item_args(&s->target, s->args, json_array_get(s->items, k));
+        t->calls[0].args = callargs_item_args(&s->def, &s->target, s->args, json_array_get(s->items, k));
         return t;
     }
     if (s->cursor >= s->nitems)
@@ -611,7 +611,7 @@ static task *next_task_of(struct run *r, size_t i)
         t->calls[c].item = (long)k;
         s->item_state[k] = ITEM_RUNNING;
         s->item_attempt[k] = 1;
-        t->calls[c].args = callargs_item_args(&s->target, s->args, json_array_get(s->items, k));
+        t->calls[c].args = callargs_item_args(&s->def, &s->target, s->args, json_array_get(s->items, k));
     }
     return t;
 }
@@ -703,8 +703,6 @@ static char *json_only_check(struct run *r, size_t i)
     rstage *s = &r->stages[i];
     if (!r->pools[s->pool].rt->in_process)
         return NULL; /* Python stages unpickle references themselves */
-    size_t nd;
-    const size_t *deps = dapt_graph_deps(r->graph, i, &nd);
     char *arg = NULL;
     const char *from = NULL;
     const json_t *ref = NULL;
@@ -713,7 +711,7 @@ static char *json_only_check(struct run *r, size_t i)
     json_array_foreach(s->args, k, v) {
         if ((ref = python_ref(v)) != NULL) {
             arg = xasprintf("argument %zu", k + 1);
-            from = k < nd ? r->stages[deps[k]].def.name : NULL;
+            from = k < s->def.depends_count ? s->def.depends_on[k] : NULL;
             break;
         }
     }
@@ -745,10 +743,13 @@ static char *json_only_check(struct run *r, size_t i)
 static void stage_ready(struct run *r, size_t i)
 {
     rstage *s = &r->stages[i];
-    size_t nd;
-    const size_t *deps = dapt_graph_deps(r->graph, i, &nd);
-    for (size_t k = 0; k < nd; k++)
-        r->dep_outputs_scratch[k] = r->stages[deps[k]].output;
+    /* by depends_on, not the graph's edges: an entry listed twice is
+     * passed twice */
+    size_t nd = s->def.depends_count;
+    for (size_t k = 0; k < nd; k++) {
+        long d = dapt_graph_find(r->graph, s->def.depends_on[k]);
+        r->dep_outputs_scratch[k] = d >= 0 ? r->stages[d].output : NULL;
+    }
     callargs_build(&s->args, &s->kwargs, &s->def, &s->target, r->info.input,
                    r->dep_outputs_scratch, nd);
     char *not_json = json_only_check(r, i);
@@ -2132,7 +2133,11 @@ static struct run *run_alloc(uv_loop_t *loop, const dapt_workflow *wf)
     r->graph = dapt_graph_new(wf);
     r->n = wf->stage_count;
     r->stages = xcalloc(r->n ? r->n : 1, sizeof *r->stages);
-    r->dep_outputs_scratch = xcalloc(r->n ? r->n : 1, sizeof *r->dep_outputs_scratch);
+    size_t most = 1;
+    for (size_t i = 0; i < r->n; i++)
+        if (wf->stages[i].depends_count > most)
+            most = wf->stages[i].depends_count;
+    r->dep_outputs_scratch = xcalloc(most, sizeof *r->dep_outputs_scratch);
     r->state = DAPT_STATE_PENDING;
     r->created_us = clock_now_us();
     return r;

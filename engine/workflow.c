@@ -29,6 +29,7 @@ typedef int (*stage_field_fn)(load_ctx *lc, dapt_stage *st, const ynode *v);
 struct stage_field {
     const char *name;
     stage_field_fn load;
+    int where; /* enum stage_field_where */
 };
 
 /* A number as YAML resolves it (plain scalars only), for numeric fields. */
@@ -148,12 +149,15 @@ static void stage_add_dep(load_ctx *lc, dapt_stage *st, const ynode *item)
         return;
     }
     name = xstrndup(item->str, item->len);
+    /* kept: each entry is one positional argument, so the output of a
+     * stage listed twice is passed twice */
     for (size_t i = 0; i < st->depends_count; i++) {
         if (strcmp(st->depends_on[i], name) == 0) {
-            load_warning(lc, item->pos, "`%s` is listed twice in `depends_on`; once is enough",
-                         name);
-            free(name);
-            return;
+            load_warning(lc, item->pos,
+                         "`%s` is listed twice in `depends_on` (entries %zu and %zu): its "
+                         "output is passed twice; list it once unless that is meant",
+                         name, i + 1, st->depends_count + 1);
+            break;
         }
     }
     st->depends_on = xrealloc(st->depends_on, st->depends_count + 1, sizeof *st->depends_on);
@@ -168,7 +172,15 @@ static int stage_load_depends_on(load_ctx *lc, dapt_stage *st, const ynode *v)
     if (ynode_is_null(v))
         return 0;
     if (v->type == YNODE_SCALAR) {
-        stage_add_dep(lc, st, v); /* a single name, as Flowdapt accepts */
+        /* a single name: read as a list of one, though Flowdapt 0.1.52's
+         * schema (a list of strings) refuses it */
+        size_t before = st->depends_count;
+        stage_add_dep(lc, st, v);
+        if (st->depends_count > before)
+            load_warning(lc, v->pos,
+                         "`depends_on` is a list of stage names: write `[%s]`; dapt reads a "
+                         "single name, but Flowdapt 0.1.52 rejects it",
+                         st->depends_on[before]);
         return 0;
     }
     if (v->type != YNODE_SEQ) {
@@ -389,30 +401,45 @@ static int stage_load_options_noop(load_ctx *lc, dapt_stage *st, const ynode *v)
     return 0;
 }
 
-/* The stage fields, once: X(key, reader).  The table of readers and the
- * list of known keys (for "unknown key, did you mean") both come from it. */
-#define STAGE_FIELDS(X)                                                                            \
-    X(name, stage_load_name)                                                                       \
-    X(target, stage_load_target)                                                                   \
-    X(type, stage_load_type)                                                                       \
-    X(depends_on, stage_load_depends_on)                                                           \
-    X(description, stage_load_description)                                                         \
-    X(version, stage_load_version)                                                                 \
-    X(options, stage_load_options_noop)                                                            \
-    X(resources, stage_load_resources)                                                             \
-    X(priority, stage_load_priority)                                                               \
-    X(args, stage_load_args)                                                                       \
-    X(timeout, stage_load_timeout)                                                                 \
-    X(retries, stage_load_retries)                                                                 \
-    X(retry_delay, stage_load_retry_delay)                                                         \
-    X(map_on, stage_load_map_on)                                                                   \
-    X(allow_partial_failure, stage_load_allow_partial)
+/* Where a stage field may be written: beside `target` (STAGE), only in
+ * `options` (OPTIONS: the type-specific settings, which Flowdapt merges
+ * over the stage from `options` alone), or both (BOTH: Flowdapt's options
+ * may set any base field).  The stage class is chosen from `type` before
+ * options are merged, so `options.type` changes nothing. */
+enum stage_field_where { FIELD_BOTH, FIELD_STAGE, FIELD_OPTIONS };
 
-#define STAGE_FIELD_ROW(key, fn) {#key, fn},
-#define STAGE_FIELD_NAME(key, fn) #key,
+/* The stage fields, once: X(key, reader, where).  The table of readers and
+ * the lists of known keys (for "unknown key, did you mean", and the
+ * studio's completion) all come from it. */
+#define STAGE_FIELDS(X)                                                                            \
+    X(name, stage_load_name, BOTH)                                                                 \
+    X(target, stage_load_target, BOTH)                                                             \
+    X(type, stage_load_type, STAGE)                                                                \
+    X(depends_on, stage_load_depends_on, BOTH)                                                     \
+    X(description, stage_load_description, BOTH)                                                   \
+    X(version, stage_load_version, BOTH)                                                           \
+    X(options, stage_load_options_noop, STAGE)                                                     \
+    X(resources, stage_load_resources, BOTH)                                                       \
+    X(priority, stage_load_priority, BOTH)                                                         \
+    X(args, stage_load_args, BOTH)                                                                 \
+    X(timeout, stage_load_timeout, BOTH)                                                           \
+    X(retries, stage_load_retries, BOTH)                                                           \
+    X(retry_delay, stage_load_retry_delay, BOTH)                                                   \
+    X(map_on, stage_load_map_on, OPTIONS)                                                          \
+    X(allow_partial_failure, stage_load_allow_partial, OPTIONS)
+
+#define STAGE_FIELD_ROW(key, fn, where) {#key, fn, FIELD_##where},
+#define STAGE_FIELD_NAME(key, fn, where) #key,
+/* the keys written beside `target`, for completion */
+#define STAGE_FIELD_OUTER_BOTH(key) #key,
+#define STAGE_FIELD_OUTER_STAGE(key) #key,
+#define STAGE_FIELD_OUTER_OPTIONS(key)
+#define STAGE_FIELD_OUTER(key, fn, where) STAGE_FIELD_OUTER_##where(key)
 static const struct stage_field stage_fields[] = {STAGE_FIELDS(STAGE_FIELD_ROW)};
 static const char *const stage_field_names[] = {STAGE_FIELDS(STAGE_FIELD_NAME)};
+static const char *const stage_outer_names[] = {STAGE_FIELDS(STAGE_FIELD_OUTER)};
 #define STAGE_FIELD_COUNT (sizeof stage_fields / sizeof stage_fields[0])
+#define STAGE_OUTER_COUNT (sizeof stage_outer_names / sizeof stage_outer_names[0])
 
 static void stage_init(dapt_stage *st, dapt_pos pos)
 {
@@ -458,7 +485,9 @@ static char *stage_default_name(const char *target)
 
 /* Read one stage.  `options` keys are merged over the stage's own fields,
  * as Flowdapt builds the stage object; a key set in both places is read
- * from options, with a warning. */
+ * from options, with a warning.  An option written beside `target`
+ * (map_on, allow_partial_failure) and `options.type` are ignored, with a
+ * warning, as Flowdapt ignores them. */
 static void stage_load(load_ctx *lc, dapt_stage *st, const ynode *map, size_t index)
 {
     stage_init(st, map->pos);
@@ -488,6 +517,21 @@ static void stage_load(load_ctx *lc, dapt_stage *st, const ynode *map, size_t in
         const char *key = stage_fields[f].name;
         const ynode *v = ynode_get(map, key);
         const ynode *ov = strcmp(key, "options") == 0 ? NULL : ynode_get(options, key);
+        if (v != NULL && stage_fields[f].where == FIELD_OPTIONS) {
+            bool shown = v->type == YNODE_SCALAR && !ynode_is_null(v) && v->len < 40;
+            load_warning(lc, ynode_key(map, key)->pos,
+                         "`%s` has no effect beside `target` (Flowdapt ignores it there too): "
+                         "it is an option; write it under `options`, e.g. `options: {%s: %s}`",
+                         key, key, shown ? v->str : "...");
+            v = NULL;
+        }
+        if (ov != NULL && stage_fields[f].where == FIELD_STAGE) {
+            load_warning(lc, ynode_key(options, key)->pos,
+                         "`options.%s` has no effect: a stage's %s comes from its own `%s`; "
+                         "write `%s:` beside `target`",
+                         key, key, key, key);
+            ov = NULL;
+        }
         if (v != NULL && ov != NULL)
             load_warning(lc, ynode_key(options, key)->pos,
                          "`options.%s` overrides the stage's `%s` (line %d); keep one", key, key,
@@ -574,6 +618,15 @@ static void workflow_check_names(load_ctx *lc, const dapt_workflow *wf, const da
     free(first_of);
 }
 
+/* Whether entry d of depends_on repeats an earlier one. */
+static bool dep_listed_before(const dapt_stage *st, size_t d)
+{
+    for (size_t k = 0; k < d; k++)
+        if (strcmp(st->depends_on[k], st->depends_on[d]) == 0)
+            return true;
+    return false;
+}
+
 /* Where each stage's `type` value and `map_on` key were written, for the
  * checks that can only be made once the whole stage is read. */
 static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf, const dapt_pos *wf_type_pos,
@@ -588,6 +641,8 @@ static void workflow_check_stages(load_ctx *lc, dapt_workflow *wf, const dapt_po
         dapt_stage *st = &wf->stages[i];
         for (size_t d = 0; d < st->depends_count; d++) {
             const char *dep = st->depends_on[d];
+            if (dep_listed_before(st, d))
+                continue; /* said once, at its first entry */
             if (strcmp(dep, st->name) == 0) {
                 load_error(lc, st->depends_pos[d], "stage `%s` depends on itself", st->name);
                 continue;
@@ -639,7 +694,7 @@ static const struct {
     const char *const *names;
     size_t count;
 } known_tables[] = {
-    {"stage", stage_field_names, STAGE_FIELD_COUNT},
+    {"stage", stage_outer_names, STAGE_OUTER_COUNT},
     {"type", stage_type_names, STAGE_TYPE_COUNT},
     {"resources", resource_keys, sizeof resource_keys / sizeof resource_keys[0]},
     {"spec", spec_keys, sizeof spec_keys / sizeof spec_keys[0]},
@@ -720,10 +775,8 @@ dapt_workflow *workflow_load(load_ctx *lc, const ynode *doc, bool flat)
     for (size_t i = 0; i < stages->count; i++) {
         const ynode *map = stages->items[i];
         const ynode *options = ynode_get(map, "options");
-        const ynode *t = ynode_get(options, "type") ? ynode_get(options, "type")
-                                                    : ynode_get(map, "type");
-        const ynode *m = ynode_key(options, "map_on") ? ynode_key(options, "map_on")
-                                                      : ynode_key(map, "map_on");
+        const ynode *t = ynode_get(map, "type");
+        const ynode *m = ynode_key(options, "map_on");
         type_pos[i] = t ? t->pos : map->pos;
         map_on_pos[i] = m ? m->pos : map->pos;
         stage_load(lc, &wf->stages[i], map, i);

@@ -25,6 +25,9 @@ EXTRA_DIST += %reldir%/data/python/pyexec_fixture/pyproject.toml \
 %canon_reldir%_unit_test_textdiff_LDADD = $(UNIT_LIBS)
 TESTS += tests/cli/run.sh
 EXTRA_DIST += tests/cli/run.sh
+# Flowdapt's workflow semantics, validated and run in both executor modes
+TESTS += %reldir%/cli/flowdapt.sh
+EXTRA_DIST += %reldir%/cli/flowdapt.sh
 
 # Python stages through dapt run (a venv with the fixture pyexec_fixture)
 TESTS += %reldir%/cli/python-run.sh

@@ -1,6 +1,8 @@
 /*
- * test-callargs.c - Flowdapt's argument passing (catalog 3.4 and 5.1) as
- * engine/callargs.c implements it, on hand-made stages and targets.
+ * test-callargs.c - Flowdapt's argument passing as engine/callargs.c
+ * implements it, on hand-made stages and targets: what a root, a
+ * dependent and a parameterized stage receive, and the checks made before
+ * a run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,7 +149,7 @@ static void test_map_on(void **state)
     assert_json(kwargs, "{\"scale\": 10}");
     json_t *items = callargs_items(&st, args, input, &err);
     assert_json(items, "[1, 2]");
-    json_t *call = callargs_item_args(&t, args, json_array_get(items, 1));
+    json_t *call = callargs_item_args(&st, &t, args, json_array_get(items, 1));
     assert_json(call, "[2]");
     json_decref(call);
     json_decref(args);
@@ -164,6 +166,103 @@ static void test_map_on(void **state)
     json_decref(st.args);
 }
 
+static dapt_param_info params_ab[] = {
+    {.name = "a", .type = "number", .required = true},
+    {.name = "b", .type = "number", .required = true},
+    {.name = "c", .type = "number", .required = false},
+};
+
+/* A parameterized stage with two dependencies: each call is f(item, k). */
+static void test_map_two_deps(void **state)
+{
+    (void)state;
+    dapt_target_info t = {.target = "p.f", .path = "f", .params = params_ab, .param_count = 2};
+    dapt_stage st = stage("xs", "k", DAPT_STAGE_PARAMETERIZED);
+    assert_int_equal(callargs_positionals(&st), 2);
+    char *err;
+    /* b is given by the second dependency */
+    assert_int_equal(callargs_check(&st, &t, NULL, &err), 0);
+    json_t *deps[2] = {json_pack("[i,i]", 1, 2), json_integer(10)};
+    json_t *args, *kwargs;
+    callargs_build(&args, &kwargs, &st, &t, NULL, deps, 2);
+    json_t *items = callargs_items(&st, args, NULL, &err);
+    assert_json(items, "[1, 2]");
+    json_t *call = callargs_item_args(&st, &t, args, json_array_get(items, 1));
+    assert_json(call, "[2, 10]");
+    json_decref(call);
+    json_decref(args);
+    json_decref(kwargs);
+    /* a third param: not filled, and not required */
+    t.param_count = 3;
+    assert_int_equal(callargs_check(&st, &t, NULL, &err), 0);
+    json_decref(deps[0]);
+    json_decref(deps[1]);
+    json_decref(st.args);
+}
+
+/* map_on with dependencies: the items come from input[map_on], and every
+ * dependency's output follows the item, in depends_on order. */
+static void test_map_on_with_deps(void **state)
+{
+    (void)state;
+    dapt_target_info t = {.target = "p.f", .path = "f", .params = params_ab, .param_count = 3};
+    dapt_stage st = stage("k", "j", DAPT_STAGE_PARAMETERIZED);
+    st.map_on = "xs";
+    assert_int_equal(callargs_positionals(&st), 3);
+    json_t *input = json_loads("{\"xs\": [1, 2], \"b\": 99}", 0, NULL);
+    char *err;
+    assert_int_equal(callargs_check(&st, &t, input, &err), 0);
+    json_t *deps[2] = {json_integer(10), json_integer(20)};
+    json_t *args, *kwargs;
+    callargs_build(&args, &kwargs, &st, &t, input, deps, 2);
+    assert_json(kwargs, "{}"); /* a dependent stage gets no input */
+    json_t *items = callargs_items(&st, args, input, &err);
+    assert_json(items, "[1, 2]");
+    json_t *call = callargs_item_args(&st, &t, args, json_array_get(items, 0));
+    assert_json(call, "[1, 10, 20]");
+    json_decref(call);
+    /* two params: the last output has nowhere to go */
+    t.param_count = 2;
+    call = callargs_item_args(&st, &t, args, json_array_get(items, 0));
+    assert_json(call, "[1, 10]");
+    json_decref(call);
+    /* VARARGS: all of them */
+    dapt_target_info any = {.target = "p.g", .path = "g", .flags = DAPT_TARGET_VARARGS};
+    call = callargs_item_args(&st, &any, args, json_array_get(items, 1));
+    assert_json(call, "[2, 10, 20]");
+    json_decref(call);
+    json_decref(args);
+    json_decref(kwargs);
+    /* the input must hold the list, dependencies or not */
+    json_object_del(input, "xs");
+    assert_int_equal(callargs_check(&st, &t, input, &err), -1);
+    assert_non_null(strstr(err, "maps over input `xs`, which the run input does not give"));
+    free(err);
+    json_decref(deps[0]);
+    json_decref(deps[1]);
+    json_decref(input);
+    json_decref(st.args);
+}
+
+/* A stage listed twice in depends_on: its output is passed twice. */
+static void test_dep_twice(void **state)
+{
+    (void)state;
+    dapt_target_info t = {.target = "p.f", .path = "f", .params = params_ab, .param_count = 2};
+    dapt_stage st = stage("a", "a", DAPT_STAGE_SIMPLE);
+    char *err;
+    assert_int_equal(callargs_check(&st, &t, NULL, &err), 0);
+    json_t *out = json_integer(7);
+    json_t *deps[2] = {out, out};
+    json_t *args, *kwargs;
+    callargs_build(&args, &kwargs, &st, &t, NULL, deps, 2);
+    assert_json(args, "[7, 7]");
+    json_decref(args);
+    json_decref(kwargs);
+    json_decref(out);
+    json_decref(st.args);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +270,9 @@ int main(void)
         cmocka_unit_test(test_dependent_gets_outputs),
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_map_on),
+        cmocka_unit_test(test_map_two_deps),
+        cmocka_unit_test(test_map_on_with_deps),
+        cmocka_unit_test(test_dep_twice),
     };
     return cmocka_run_group_tests_name("callargs", tests, NULL, NULL);
 }

@@ -273,22 +273,22 @@ static void test_keys_stage(void **state)
 {
     const complete_catalog *cat = *state;
     expect(cat, HEAD "    - name: a\n      ta<|>\n", "key", "ta",
-           "target: ,allow_partial_failure: ,retry_delay: ");
-    /* a new stage: every stage key (the loader's, in its order) */
+           "target: ,retry_delay: ");
+    /* a new stage: every stage key (the loader's, in its order); the
+     * options (map_on, allow_partial_failure) only under `options` */
     expect(cat, HEAD "    - <|>\n", "key", "",
            "name: ,target: ,type: ,depends_on: ,description: ,version: ,options: ,"
-           "resources: ,priority: ,args: ,timeout: ,retries: ,retry_delay: ,map_on: ,"
-           "allow_partial_failure: ");
+           "resources: ,priority: ,args: ,timeout: ,retries: ,retry_delay: ");
     /* the keys already there, above and below, are left out */
     expect(cat,
            HEAD "    - name: a\n      <|>\n      target: dapt.echo\n      type: simple\n"
                 "      args: {}\n    - name: b\n",
            "key", "",
            "depends_on: ,description: ,version: ,options: ,resources: ,priority: ,"
-           "timeout: ,retries: ,retry_delay: ,map_on: ,allow_partial_failure: ");
+           "timeout: ,retries: ,retry_delay: ");
     /* prefixes first (equal scores keep the loader's order) */
     expect(cat, HEAD "    - name: a\n      re<|>\n", "key", "re",
-           "resources: ,retries: ,retry_delay: ,allow_partial_failure: ,target: ");
+           "resources: ,retries: ,retry_delay: ,target: ");
     /* in a flow stage */
     expect(cat, HEAD "    - {name: a, targ<|>}\n", "key", "targ", "target: ");
 }
@@ -397,8 +397,7 @@ static void test_broken_text(void **state)
            "---\nkind: workflow\nspec:\n  stages:\n    - name: x\n      target: dapt.echo\n",
            "key", "",
            "target: ,type: ,depends_on: ,description: ,version: ,options: ,resources: ,"
-           "priority: ,args: ,timeout: ,retries: ,retry_delay: ,map_on: ,"
-           "allow_partial_failure: ");
+           "priority: ,args: ,timeout: ,retries: ,retry_delay: ");
     /* a cursor past the end of its line, a line past the end */
     got g;
     complete_marked(&g, cat, "kind: <|>", 0);

@@ -68,7 +68,7 @@ static void test_every_field(void **state)
                                        "    - name: b\n"
                                        "      target: p.stages.b\n"
                                        "      type: parameterized\n"
-                                       "      depends_on: a\n"
+                                       "      depends_on: [a]\n"
                                        "      options: {allow_partial_failure: false}\n");
     assert_int_equal(l.rc, 0);
     assert_int_equal(l.diags.count, 0);
@@ -200,6 +200,82 @@ static void test_bad_values(void **state)
     unload(&l);
 }
 
+/* What Flowdapt reads only from `options`, or only beside `target`: the
+ * other place is ignored, with a warning. */
+static void test_options_only_where_flowdapt_reads_them(void **state)
+{
+    loaded l;
+    const dapt_workflow *wf = load(&l, "name: w\n"
+                                       "stages:\n"
+                                       "  - name: xs\n"
+                                       "    target: p.xs\n"
+                                       "  - name: a\n"
+                                       "    target: p.a\n"
+                                       "    type: parameterized\n"
+                                       "    depends_on: [xs]\n"
+                                       "    map_on: items\n"
+                                       "    allow_partial_failure: false\n"
+                                       "    options: {type: simple}\n");
+    assert_int_equal(l.rc, 0);
+    const dapt_stage *a = &wf->stages[1];
+    assert_int_equal(a->type, DAPT_STAGE_PARAMETERIZED);
+    assert_null(a->map_on);
+    assert_true(a->allow_partial_failure);
+    assert_int_equal(l.diags.count, 3);
+    assert_diag(&l, 0, "9:5: warning: `map_on` has no effect beside `target` (Flowdapt ignores it "
+                       "there too): it is an option; write it under `options`, e.g. `options: "
+                       "{map_on: items}`");
+    assert_diag(&l, 1, "10:5: warning: `allow_partial_failure` has no effect beside `target` "
+                       "(Flowdapt ignores it there too): it is an option; write it under "
+                       "`options`, e.g. `options: {allow_partial_failure: false}`");
+    assert_diag(&l, 2, "11:15: warning: `options.type` has no effect: a stage's type comes from "
+                       "its own `type`; write `type:` beside `target`");
+    unload(&l);
+    /* under options they are read */
+    wf = load(&l, "name: w\n"
+                  "stages:\n"
+                  "  - name: a\n"
+                  "    target: p.a\n"
+                  "    type: parameterized\n"
+                  "    options: {map_on: items, allow_partial_failure: false}\n");
+    assert_int_equal(l.diags.count, 0);
+    assert_string_equal(wf->stages[0].map_on, "items");
+    assert_false(wf->stages[0].allow_partial_failure);
+    unload(&l);
+}
+
+/* depends_on: a single name is a list of one (Flowdapt 0.1.52 refuses
+ * it), and an entry listed twice stays twice: it is passed twice. */
+static void test_depends_on_single_and_twice(void **state)
+{
+    loaded l;
+    const dapt_workflow *wf = load(&l, "name: w\n"
+                                       "stages:\n"
+                                       "  - {name: a, target: p.a}\n"
+                                       "  - {name: b, target: p.b, depends_on: a}\n"
+                                       "  - {name: c, target: p.c, depends_on: [a, b, a]}\n");
+    assert_int_equal(l.rc, 0);
+    assert_int_equal(wf->stages[1].depends_count, 1);
+    assert_string_equal(wf->stages[1].depends_on[0], "a");
+    assert_int_equal(wf->stages[2].depends_count, 3);
+    assert_string_equal(wf->stages[2].depends_on[2], "a");
+    assert_int_equal(l.diags.count, 2);
+    assert_diag(&l, 0, "4:40: warning: `depends_on` is a list of stage names: write `[a]`; dapt "
+                       "reads a single name, but Flowdapt 0.1.52 rejects it");
+    assert_diag(&l, 1, "5:47: warning: `a` is listed twice in `depends_on` (entries 1 and 3): its "
+                       "output is passed twice; list it once unless that is meant");
+    unload(&l);
+    /* a missing stage listed twice is said once */
+    load(&l, "name: w\n"
+             "stages:\n"
+             "  - {name: a, target: p.a, depends_on: [zz, zz]}\n");
+    assert_int_equal(l.rc, -1);
+    assert_int_equal(l.diags.count, 2);
+    assert_diag(&l, 0, "3:41: error: stage `a` depends on `zz`, which is not a stage of this "
+                       "workflow");
+    unload(&l);
+}
+
 static void test_big_workflow_is_fast_enough_to_load(void **state)
 {
     /* 5,000 stages in a chain: exercises the name table and the graph
@@ -227,6 +303,8 @@ int main(void)
         cmocka_unit_test(test_options_override_warns),
         cmocka_unit_test(test_cross_stage_checks),
         cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_options_only_where_flowdapt_reads_them),
+        cmocka_unit_test(test_depends_on_single_and_twice),
         cmocka_unit_test(test_big_workflow_is_fast_enough_to_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
