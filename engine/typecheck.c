@@ -368,10 +368,13 @@ static bool returns_one(const char **s, strbuf *out)
             if (ok && (!bracket || *p == ']'))
                 strbuf_printf(out, " of %s", item.buf);
             free(item.buf);
-            if (bracket)
+            if (bracket) {
                 while (*p && *p != ']')
                     p++;
-            *s = *p ? p + 1 : p;
+                if (*p)
+                    p++;
+            }
+            *s = p;
             return true;
         }
         strbuf_puts(out, "array");
