@@ -484,7 +484,8 @@ static void check_args(const dapt_stage *st, const dapt_target_info *t, const ch
     }
 }
 
-/* The type a dependency's output is declared to have, malloc'd, or NULL. */
+/* The type a dependency's output is declared to have, malloc'd, or NULL;
+ * *target: the target that declares it. */
 static char *dep_returns(const dapt_registry *reg, const dapt_workflow *wf, const char *name,
                          const char **target)
 {
@@ -498,7 +499,13 @@ static char *dep_returns(const dapt_registry *reg, const dapt_workflow *wf, cons
             return NULL;
         }
         *target = t->target;
-        return typecheck_returns(t->returns);
+        char *r = typecheck_returns(t->returns);
+        if (wf->stages[i].type != DAPT_STAGE_PARAMETERIZED)
+            return r;
+        /* a parameterized stage's output: the list of its calls' results */
+        char *list = r ? xasprintf("array of %s", r) : xstrdup("array");
+        free(r);
+        return list;
     }
     return NULL;
 }

@@ -29,6 +29,10 @@ EXTRA_DIST += %reldir%/data/python/pyexec_fixture/pyproject.toml \
 TESTS += tests/cli/run.sh
 EXTRA_DIST += tests/cli/run.sh
 
+# values against the declared parameter types: validate, run, --input
+TESTS += %reldir%/cli/typecheck.sh
+EXTRA_DIST += %reldir%/cli/typecheck.sh
+
 # Python stages through dapt run (a venv with the fixture pyexec_fixture)
 TESTS += %reldir%/cli/python-run.sh
 EXTRA_DIST += %reldir%/cli/python-run.sh
