@@ -487,8 +487,9 @@ static void check_args(const dapt_stage *st, const dapt_target_info *t, const ch
 /* The type a dependency's output is declared to have, malloc'd, or NULL;
  * *target: the target that declares it. */
 static char *dep_returns(const dapt_registry *reg, const dapt_workflow *wf, const char *name,
-                         const char **target)
+                         const char **target, bool *list)
 {
+    *list = false;
     for (size_t i = 0; i < wf->stage_count; i++) {
         if (strcmp(wf->stages[i].name, name) != 0)
             continue;
@@ -503,9 +504,10 @@ static char *dep_returns(const dapt_registry *reg, const dapt_workflow *wf, cons
         if (wf->stages[i].type != DAPT_STAGE_PARAMETERIZED)
             return r;
         /* a parameterized stage's output: the list of its calls' results */
-        char *list = r ? xasprintf("array of %s", r) : xstrdup("array");
+        char *l = r ? xasprintf("array of %s", r) : xstrdup("array");
         free(r);
-        return list;
+        *list = true;
+        return l;
     }
     return NULL;
 }
@@ -515,7 +517,8 @@ static void check_dep(const dapt_registry *reg, const dapt_workflow *wf, const d
                       const dapt_target_info *t, size_t k, const char *file, dapt_diags *diags)
 {
     const char *from = NULL;
-    char *produced = dep_returns(reg, wf, st->depends_on[k], &from);
+    bool list;
+    char *produced = dep_returns(reg, wf, st->depends_on[k], &from, &list);
     if (produced == NULL)
         return;
     bool mapped = st->type == DAPT_STAGE_PARAMETERIZED && st->map_on == NULL && k == 0;
@@ -542,11 +545,15 @@ static void check_dep(const dapt_registry *reg, const dapt_workflow *wf, const d
         const dapt_param_info *p = &t->params[slot];
         if (!typecheck_compatible(produced, p->type)) {
             char *want = typecheck_describe(p->type);
+            char *origin = list ? xasprintf("is %s (the results of `%s`, one per item)",
+                                            what, from)
+                                : xasprintf("`%s` declares as %s", from, what);
             dapt_diags_add(diags, file, pos, DAPT_SEV_WARNING,
                            "`%s` of `%s` is %s; stage `%s` gives it %sthe output of `%s`, "
-                           "which `%s` declares as %s",
+                           "which %s",
                            p->name, t->target, want, st->name, mapped ? "each item of " : "",
-                           st->depends_on[k], from, what);
+                           st->depends_on[k], origin);
+            free(origin);
             free(want);
         }
     }
