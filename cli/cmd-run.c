@@ -337,6 +337,21 @@ static void drop_input_warnings(dapt_diags *diags)
     diags->count = k;
 }
 
+/* Warn about the workspace's config values named like a parameter of a
+ * stage's target that do not fit its type (the run reports errors in the
+ * configs themselves). */
+static void check_config_types(const dapt_registry *reg, const dapt_workflow *wf,
+                               dapt_diags *diags)
+{
+    json_t *config = NULL, *files = NULL;
+    dapt_diags ignored = {0};
+    configs_for_workflow(&config, NULL, &files, cli_workspace(), wf, &ignored);
+    typecheck_config(reg, wf, config, files, diags);
+    dapt_diags_free(&ignored);
+    json_decref(config);
+    json_decref(files);
+}
+
 /* Load and validate, with the catalog; print what is wrong (warnings only
  * when not quiet).  NULL when the workflow cannot run. */
 static dapt_bundle *load_checked(const char *file, const dapt_registry *reg, bool quiet)
@@ -352,6 +367,8 @@ static dapt_bundle *load_checked(const char *file, const dapt_registry *reg, boo
     }
     if (wf != NULL && !failed)
         failed = dapt_registry_check_workflow(reg, wf, file, &diags) > 0;
+    if (wf != NULL && !failed && !quiet)
+        check_config_types(reg, wf, &diags);
     drop_input_warnings(&diags);
     if (failed || !quiet)
         cli_print_diags(stderr, &diags);

@@ -740,6 +740,39 @@ json_t *host_call(host_ctx *hc, dapt_stage_fn fn, json_t *args, json_t *kwargs, 
                   int attempt, char **error);
 void host_ctx_clear(host_ctx *hc);
 
+/* typecheck.c: values against the JSON types targets declare.  A type
+ * is names joined with '|' ("integer|string"); "array of T" is an array of
+ * T (T: the rest of the text); "any", "" and unknown names take anything.
+ * An integer is a number, a real (even 2.0) is not an integer; null fits a
+ * type naming "null" and an optional parameter. */
+/* NULL when `v` fits `p`, else a message (caller frees):
+ * "`n` of `dapt.range` is an integer; `\"abc\"` is a string". */
+char *typecheck_param(const dapt_param_info *p, const char *target, const json_t *v);
+/* Whether `v` fits `type` (`optional`: null fits too). */
+bool typecheck_fits(const char *type, bool optional, const json_t *v);
+/* "an integer or a string", "an array of integers" (caller frees). */
+char *typecheck_describe(const char *type);
+/* The type a `returns` text starts with, canonical ("number: the sum" ->
+ * "number", "list of integers" -> "array of integer", "Optional[int]" ->
+ * "integer|null"), caller frees; NULL when it names none. */
+char *typecheck_returns(const char *returns);
+/* Whether some value of type `produced` fits `accepted`. */
+bool typecheck_compatible(const char *produced, const char *accepted);
+/* A stage's `args:` values (errors at each value) and its dependencies'
+ * declared outputs against the parameters they fill (warnings at the
+ * depends_on entry).  Returns the number of errors added. */
+size_t typecheck_stage(const dapt_registry *reg, const dapt_workflow *wf, const dapt_stage *st,
+                       const dapt_target_info *t, const char *file, dapt_diags *diags);
+/* The run input a root stage receives (a mapped-over list item by item):
+ * 0, or -1 with *error naming the stage, the key and --input. */
+int typecheck_input(const dapt_stage *st, const dapt_target_info *t, const json_t *input,
+                    char **error);
+/* Warnings for the keys of a run's merged config named like a parameter of
+ * a stage's target whose value does not fit it, at the value in the last
+ * of `files` (configs_for_workflow's used files) that gives it. */
+void typecheck_config(const dapt_registry *reg, const dapt_workflow *wf, const json_t *config,
+                      const json_t *files, dapt_diags *diags);
+
 /* callargs.c: Flowdapt's argument passing, checked before anything runs.
  * A stage's call gets:
  *   root:       kwargs = input filtered to the declared params (all of it

@@ -42,6 +42,7 @@ libdapt_core_la_SOURCES = \
 	%reldir%/loader.c \
 	%reldir%/host.c \
 	%reldir%/callargs.c \
+	%reldir%/typecheck.c \
 	%reldir%/bus.c \
 	%reldir%/run.c \
 	%reldir%/execute.c \

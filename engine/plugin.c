@@ -232,10 +232,14 @@ static char *dup_or_empty(const char *s)
 }
 
 /* Each '|'-separated part of `type` is a known JSON type name. */
+/* Names joined with '|'; the last may be "array of TYPE" (items of TYPE,
+ * the rest of the text). */
 static bool param_type_valid(const char *type)
 {
     const char *p = type;
     for (;;) {
+        if (strncmp(p, "array of ", 9) == 0)
+            return param_type_valid(p + 9);
         const char *bar = strchr(p, '|');
         size_t n = bar ? (size_t)(bar - p) : strlen(p);
         bool known = false;
@@ -259,7 +263,7 @@ static int copy_param(dapt_param_info *out, const dapt_param *p, const char *tar
     if (!param_type_valid(type)) {
         *error = xasprintf("parameter `%s` of target `%s` has the unknown type `%s`: use "
                            "string, integer, number, boolean, array, object, null or any, "
-                           "or several joined with |",
+                           "or several joined with |; `array of TYPE` for items of a type",
                            p->name, target, type);
         return -1;
     }

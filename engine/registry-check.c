@@ -16,6 +16,9 @@
  *     (plugin.h), which validation cannot see: a missing parameter there is
  *     a warning saying the input must provide it.  Anywhere else nothing
  *     else can provide it, so it is an error.
+ * Then the types (typecheck.c): each `args:` value against its parameter's
+ * declared type, and each dependency's declared `returns` against the
+ * parameter its output fills.
  */
 #include "config.h"
 
@@ -29,6 +32,8 @@ typedef struct check {
     const char *file;
     dapt_diags *diags;
     size_t errors;
+    const dapt_registry *reg;
+    const dapt_workflow *wf;
 } check;
 
 static void check_error(check *c, dapt_pos pos, const char *fmt, ...)
@@ -149,12 +154,13 @@ static void check_stage(check *c, const dapt_registry *reg, const dapt_stage *st
             if (find_param(t, st->arg_names[i]) == NULL)
                 check_unknown_arg(c, st, t, i);
     check_required(c, st, t);
+    c->errors += typecheck_stage(c->reg, c->wf, st, t, c->file, c->diags);
 }
 
 size_t dapt_registry_check_workflow(const dapt_registry *reg, const dapt_workflow *wf,
                                     const char *file, dapt_diags *diags)
 {
-    check c = {.file = file, .diags = diags, .errors = 0};
+    check c = {.file = file, .diags = diags, .errors = 0, .reg = reg, .wf = wf};
     for (size_t i = 0; i < wf->stage_count; i++)
         check_stage(&c, reg, &wf->stages[i]);
     return c.errors;

@@ -1834,7 +1834,8 @@ static int resolve_stages(struct run *r, const dapt_workflow *wf, const dapt_reg
             return -1;
         }
         target_copy_min(&s->target, t);
-        if (callargs_check(&s->def, &s->target, r->info.input, error) < 0)
+        if (callargs_check(&s->def, &s->target, r->info.input, error) < 0 ||
+            typecheck_input(&s->def, &s->target, r->info.input, error) < 0)
             return -1;
         s->so = xstrdup(t->object ? t->object : t->plugin->path);
         s->tpath = xstrdup(t->object_path ? t->object_path : t->path);

@@ -283,19 +283,22 @@ static int stage_load_priority(load_ctx *lc, dapt_stage *st, const ynode *v)
     return 0;
 }
 
-/* Remember where each key of `args:` was written: the catalog checks
- * (dapt_registry_check_workflow) point at the key a target does not take.
+/* Remember where each key of `args:` and its value were written: the
+ * catalog checks (dapt_registry_check_workflow) point at the key a target
+ * does not take, and at a value of the wrong type.
  * Only text keys: anything else is not a parameter name either way. */
 static void stage_args_positions(dapt_stage *st, const ynode *map)
 {
     st->arg_names = xcalloc(map->count ? map->count : 1, sizeof *st->arg_names);
     st->arg_pos = xcalloc(map->count ? map->count : 1, sizeof *st->arg_pos);
+    st->arg_value_pos = xcalloc(map->count ? map->count : 1, sizeof *st->arg_value_pos);
     for (size_t i = 0; i < map->count; i++) {
         const ynode *k = map->keys[i];
         if (k->type != YNODE_SCALAR || strlen(k->str) != k->len)
             continue;
         st->arg_names[st->arg_count] = xstrdup(k->str);
         st->arg_pos[st->arg_count] = k->pos;
+        st->arg_value_pos[st->arg_count] = map->items[i] ? map->items[i]->pos : k->pos;
         st->arg_count++;
     }
 }
@@ -467,6 +470,7 @@ static void stage_free(dapt_stage *st)
         free(st->arg_names[i]);
     free(st->arg_names);
     free(st->arg_pos);
+    free(st->arg_value_pos);
     free(st->description);
     free(st->version);
     json_decref(st->options);

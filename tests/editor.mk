@@ -10,5 +10,5 @@ TESTS += %reldir%/unit/test-textbuf %reldir%/unit/test-syntax
 %canon_reldir%_unit_test_syntax_LDADD = $(TUI_LIBS) $(CMOCKA_LIBS)
 # The studio test (its golden screens are under tests/tui/golden, which
 # tests/tui.mk distributes whole).
-TESTS += %reldir%/tui/editor.sh
-EXTRA_DIST += %reldir%/tui/editor.sh
+TESTS += %reldir%/tui/editor.sh %reldir%/tui/typecheck.sh
+EXTRA_DIST += %reldir%/tui/editor.sh %reldir%/tui/typecheck.sh

@@ -7,6 +7,7 @@ check_LTLIBRARIES += %reldir%/plugins/probe.la
 %canon_reldir%_plugins_probe_la_LIBADD = $(JANSSON_LIBS)
 
 engine_tests = %reldir%/unit/test-engine %reldir%/unit/test-callargs %reldir%/unit/test-textdiff \
+	%reldir%/unit/test-typecheck \
 	%reldir%/unit/test-python-run
 check_PROGRAMS += $(engine_tests)
 TESTS += $(engine_tests)
@@ -21,6 +22,8 @@ EXTRA_DIST += %reldir%/data/python/pyexec_fixture/pyproject.toml \
 	%reldir%/data/python/pyexec_fixture/pyexec_fixture/stages.py
 %canon_reldir%_unit_test_callargs_CPPFLAGS = $(UNIT_INCLUDES)
 %canon_reldir%_unit_test_callargs_LDADD = $(UNIT_LIBS)
+%canon_reldir%_unit_test_typecheck_CPPFLAGS = $(UNIT_INCLUDES)
+%canon_reldir%_unit_test_typecheck_LDADD = $(UNIT_LIBS)
 %canon_reldir%_unit_test_textdiff_CPPFLAGS = $(UNIT_INCLUDES)
 %canon_reldir%_unit_test_textdiff_LDADD = $(UNIT_LIBS)
 TESTS += tests/cli/run.sh
@@ -28,6 +31,10 @@ EXTRA_DIST += tests/cli/run.sh
 # Flowdapt's workflow semantics, validated and run in both executor modes
 TESTS += %reldir%/cli/flowdapt.sh
 EXTRA_DIST += %reldir%/cli/flowdapt.sh
+
+# values against the declared parameter types: validate, run, --input
+TESTS += %reldir%/cli/typecheck.sh
+EXTRA_DIST += %reldir%/cli/typecheck.sh
 
 # Python stages through dapt run (a venv with the fixture pyexec_fixture)
 TESTS += %reldir%/cli/python-run.sh

@@ -117,10 +117,12 @@ typedef struct dapt_stage {
     dapt_pos name_pos;    /* the name value (or the mapping when absent) */
     dapt_pos target_pos;  /* the target value (or the mapping when absent) */
     dapt_pos *depends_pos; /* one per depends_on entry */
-    /* The keys of `args:` as written, with the position of each key (for
-     * checks against the target's parameters). */
+    /* The keys of `args:` as written, with the position of each key and of
+     * its value (for checks against the target's parameters and their
+     * types). */
     char **arg_names;
     dapt_pos *arg_pos;
+    dapt_pos *arg_value_pos;
     size_t arg_count;
 } dapt_stage;
 

@@ -98,8 +98,12 @@ enum { DAPT_OPTIONAL = 0, DAPT_REQUIRED = 1 };
 /*
  * A named parameter.  `type` is a JSON type name: "string", "integer",
  * "number", "boolean", "array", "object", "null" or "any"; several may be
- * joined with '|' ("integer|string").  `default_json` is the default as
- * JSON text, or NULL.
+ * joined with '|' ("integer|string"), the last of them may be "array of
+ * TYPE" (an array whose items are TYPE, the rest of the text: "array of
+ * number", "string|array of string").  dapt checks the values a stage is
+ * given against it before a run: an integer is a number, a real (even
+ * 2.0) is not an integer, null fits an optional parameter and a type that
+ * names null.  `default_json` is the default as JSON text, or NULL.
  */
 typedef struct dapt_param {
     const char *name;
@@ -146,7 +150,11 @@ typedef struct dapt_target {
     unsigned flags;       /* DAPT_TARGET_VARARGS | DAPT_TARGET_KWARGS */
     const char *doc;      /* first line: a summary; then details */
     const dapt_param *params; /* ends with DAPT_PARAM_END; NULL: none */
-    const char *returns;  /* what the value is, e.g. "list of numbers" */
+    /* What the value is, e.g. "list of numbers"; when it starts with a
+     * type ("number: the sum", "list of integers", "object {a, b}"),
+     * dapt validate warns where a stage passes it to a parameter it
+     * cannot fit. */
+    const char *returns;
     dapt_stage_fn fn;     /* kind STAGE */
     const struct dapt_executor_desc *executor; /* kind EXECUTOR */
 } dapt_target;

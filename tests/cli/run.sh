@@ -240,8 +240,9 @@ lacks "$TMP/err" " started" "no run started"
 [ ! -e .dapt ] && ok "no run recorded" || not_ok "no run recorded"
 expect_exit 0 "the same with --input n=4" "$DAPT" run req.yaml --input n=4
 same "$TMP/out" 6 "0+1+2+3"
-expect_exit 1 "an input of the wrong type fails the stage" "$DAPT" run req.yaml --input n='"x"'
-contains "$TMP/err" "r failed in" "the stage failed"
+expect_exit 1 "an input of the wrong type is refused before the run" "$DAPT" run req.yaml --input n='"x"'
+contains "$TMP/err" "stage \`r\`: --input n: \`n\` of \`dapt.range\` is an integer; \`\"x\"\` is a string" "naming the key, --input and both types"
+lacks "$TMP/err" " started" "no run started"
 write_echo
 
 # usage errors: exit 2, nothing run

@@ -53,7 +53,8 @@ contains "$TMP/err" "$f:14:9: error: \`dapt.square\` has no parameter \`y\` (did
 contains "$TMP/err" "$f:18:26: error: \`cities.stages.weather\` has no parameter \`dayz\` (did you mean \`days\`?)" "undeclared key in a flow mapping"
 contains "$TMP/err" "$f:20:15: error: unknown plugin \`wether\` in target \`wether.stages.fetch\`" "unknown plugin"
 contains "$TMP/err" "$f:26:9: error: \`cities.stages.train\` has no parameter \`zzzzzz\`; its parameters: \`features\`, \`ridge\`, \`holdout\`, \`label\`" "no suggestion: the parameters listed"
-count_lines 5 "nothing else reported"
+contains "$TMP/err" "$f:24:20: warning: stage \`train\` maps over the output of \`weather\`, which \`cities.stages.weather\` declares as an object, not an array" "a declared output that is not a list: a warning"
+count_lines 6 "nothing else reported"
 expect_exit 0 "--no-plugins skips the catalog" "$DAPT" validate --no-plugins "$TMP/typos.yaml"
 no_diag "--no-plugins: no diagnostics"
 
@@ -62,7 +63,8 @@ if python3 - "$TMP/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert [(x["line"], x["column"], x["severity"]) for x in d] == \
-    [(6, 15, "error"), (14, 9, "error"), (18, 26, "error"), (20, 15, "error"), (26, 9, "error")], d
+    [(6, 15, "error"), (14, 9, "error"), (18, 26, "error"), (20, 15, "error"), (24, 20, "warning"),
+     (26, 9, "error")], d
 assert "did you mean `dapt.range`?" in d[0]["message"]
 PY
 then ok "--json carries the catalog's diagnostics"; else not_ok "--json carries the catalog's diagnostics"; fi
@@ -106,7 +108,9 @@ contains "$TMP/err" "$f:4:13: warning: \`dapt.range\` requires \`n\`, which the 
 contains "$TMP/err" "$f:12:13: error: \`dapt.add\` requires \`b\`, which stage \`one\` does not give: add it to \`args\`" "one dependency fills only \`a\`"
 contains "$TMP/err" "$f:19:13: error: \`dapt.shell\` requires \`argv\`, which stage \`run\` does not give" "*args do not fill parameters"
 contains "$TMP/err" "$f:25:30: error: \`dapt.shell\` has no parameter \`chek\` (did you mean \`check\`?)" "args under options: at the key"
-count_lines 4 "two dependencies fill dapt.add, an item fills dapt.square, **kwargs take anything"
+# (and the three warnings that dapt.range's declared list is not dapt.add's number)
+contains "$TMP/err" "$f:7:18: warning: \`a\` of \`dapt.add\` is a number; stage \`two\` gives it the output of \`root\`, which \`dapt.range\` declares as an array of integers" "a declared output of the wrong type: a warning at the dependency"
+count_lines 7 "two dependencies fill dapt.add, an item fills dapt.square, **kwargs take anything"
 
 # A root stage missing a parameter is only a warning: exit 0.
 printf 'name: w\nstages:\n  - name: r\n    target: dapt.range\n' >"$TMP/root.yaml"
