@@ -120,18 +120,19 @@ def describe_error(exc, roots, module):
 
 
 def type_name(ann):
-    """The JSON type of an annotation: int integer, ..., Optional[X] as X,
-    Union[X, Y] as X|Y, anything else any."""
+    """The JSON type of an annotation: int integer, ..., Optional[X] as
+    X|null (None is a value the stage takes), Union[X, Y] as X|Y, anything
+    else any."""
     if ann is inspect.Parameter.empty or ann is typing.Any:
         return "any"
     if isinstance(ann, str):
         s = ann.strip()
         m = re.match(r"^(?:typing\.)?Optional\[(.*)\]$", s)
         if m:
-            return type_name(m.group(1))
+            return _join([type_name(m.group(1)), "null"])
         parts = [p.strip() for p in s.split("|")]
         if len(parts) > 1:
-            names = [type_name(p) for p in parts if p != "None"]
+            names = [type_name(p) if p != "None" else "null" for p in parts]
             return _join(names)
         base = re.split(r"\[", s)[0].replace("typing.", "")
         base = {"List": "list", "Dict": "dict", "Tuple": "tuple", "Sequence": "list",
@@ -141,7 +142,7 @@ def type_name(ann):
         return _TYPES[ann]
     origin = typing.get_origin(ann)
     if origin is typing.Union or (hasattr(types, "UnionType") and origin is types.UnionType):
-        names = [type_name(a) for a in typing.get_args(ann) if a is not type(None)]
+        names = [type_name(a) if a is not type(None) else "null" for a in typing.get_args(ann)]
         return _join(names)
     if origin in _TYPES:
         return _TYPES[origin]
@@ -162,7 +163,7 @@ def _join(names):
         for part in n.split("|"):
             if part not in out:
                 out.append(part)
-    if not out or "any" in out:
+    if not out or "any" in out or out == ["null"]:
         return "any"
     return "|".join(out)
 

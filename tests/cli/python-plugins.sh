@@ -124,10 +124,10 @@ assert t['params'][1]['doc'] == 'How many days to forecast, counted from today.'
 assert (t['doc'], t['runtime'], t['plugin']) == ('Fetch a forecast for a city.', 'python', 'my_package'), t"
 pyok "source FILE:LINE" "$TMP/t.json" "
 assert d[0]['source'] == '$site/my_package/module1.py:6'"
-pyok "Sphinx docs, Optional, List, *args/**kwargs" "$TMP/t.json" "
+pyok "Sphinx docs, Optional (a None it takes), List, *args/**kwargs" "$TMP/t.json" "
 t = d[1]
 got = [(p['name'], p['type'], p['doc']) for p in t['params']]
-assert got == [('values', 'array', 'The numbers to add.'), ('scale', 'number', 'A factor applied to the sum.')], got
+assert got == [('values', 'array', 'The numbers to add.'), ('scale', 'number|null', 'A factor applied to the sum.')], got
 assert t['varargs'] and t['kwargs'] and t['returns'] == 'float: the scaled sum', t"
 pyok "async def" "$TMP/t.json" "
 assert d[2]['async'] and not d[0]['async'] and d[2]['params'][1]['default'] == 0.1"
