@@ -628,6 +628,10 @@ void clock_iso(char *buf, size_t size, int64_t ts_us);
 /* Encode one frame (length prefix included) into a malloc'd buffer; NULL
  * when it cannot be encoded (see wire_append). */
 char *wire_encode(const json_t *msg, size_t *len);
+/* The length of the UTF-8 sequence at p (of at most n bytes), or 0 when
+ * it is not one jansson takes (overlong, a surrogate, past U+10FFFF, a
+ * byte that does not continue it: a NUL ends a string safely). */
+size_t wire_utf8_len(const unsigned char *p, size_t n);
 /* A decoder fed with whatever bytes arrive. */
 typedef struct wire_reader {
     char *buf;

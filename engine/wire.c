@@ -41,9 +41,7 @@ static int dump_to_strbuf(const char *buffer, size_t size, void *data)
     return 0;
 }
 
-/* The length of the UTF-8 sequence at p (of at most n bytes), or 0 when
- * it is not one jansson takes (overlong, a surrogate, past U+10FFFF). */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t wire_utf8_len(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
     size_t len;
@@ -85,7 +83,7 @@ static int put_string(strbuf *sb, const char *s, size_t n)
     while (p < end) {
         unsigned char c = *p;
         if (c >= 0x80) {
-            size_t len = utf8_len(p, (size_t)(end - p));
+            size_t len = wire_utf8_len(p, (size_t)(end - p));
             if (len == 0)
                 return -1;
             p += len;
