@@ -381,6 +381,12 @@ char *fs_workflow_file(const char *workspace, const char *name);
  * `euid` and root; the text says what to do.  `what` is put before the
  * path ("", "its folder "). */
 char *fs_untrusted_reason(const char *what, const char *path, const struct stat *st, uid_t euid);
+/* The same for `path` and every folder above it up to the root, as
+ * OpenSSH's secure_filename() does: the path as named and, when a symbolic
+ * link is on it, as resolved (the file it leads to and that file's
+ * folders).  A root-owned folder with the sticky bit (/tmp) ends a walk
+ * as trusted; `path`'s own check knows no such exception. */
+char *fs_untrusted_path(const char *what, const char *path, uid_t euid);
 
 /* python-env.c: the interpreter of Python plugins, resolved once by
  * running it and then cached ($XDG_CACHE_HOME/dapt/python.cache, keyed by

@@ -534,6 +534,8 @@ static void add_file(dapt_registry *reg, const listing *l, const char *dir, cons
     }
     if (!insecure) {
         char *reason = dir_reason ? xstrdup(dir_reason) : fs_untrusted_reason("", path, &st, reg->euid);
+        if (reason == NULL && file->type != DT_REG)
+            reason = fs_untrusted_path("", path, reg->euid); /* a link: its target */
         if (reason) {
             entry_broken(e, reason);
             return;
@@ -570,7 +572,7 @@ static void list_all(dapt_registry *reg, bool insecure, strbuf *warnings)
             strbuf_printf(warnings, "cannot read the plugin folder %s: %s\n", dir, strerror(errno));
             continue;
         }
-        char *dir_reason = insecure ? NULL : fs_untrusted_reason("its folder ", dir, &st, reg->euid);
+        char *dir_reason = insecure ? NULL : fs_untrusted_path("its folder ", dir, reg->euid);
         for (size_t f = 0; f < l.nfiles; f++)
             add_file(reg, &l, dir, &l.files[f], dir_reason, insecure);
         free(dir_reason);
