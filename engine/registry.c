@@ -583,6 +583,40 @@ static void list_all(dapt_registry *reg, bool insecure, strbuf *warnings)
 }
 
 /*
+ * A warning for each folder holding found plugins (a Python site folder)
+ * that others could write, or a folder above it: the runtime itself does
+ * not check them, so neither does dapt refuse them; the packages' own
+ * files are checked by the discovery.
+ */
+static void site_warnings(const dapt_registry *reg, const runtime_found *found, size_t n,
+                          strbuf *warnings)
+{
+    char **seen = n ? xcalloc(n, sizeof *seen) : NULL;
+    size_t nseen = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = found[i].info.path;
+        const char *slash = path ? strrchr(path, '/') : NULL;
+        if (slash == NULL || slash == path)
+            continue;
+        char *dir = xstrndup(path, (size_t)(slash - path));
+        bool again = false;
+        for (size_t k = 0; k < nseen && !again; k++)
+            again = strcmp(seen[k], dir) == 0;
+        if (again) {
+            free(dir);
+            continue;
+        }
+        seen[nseen++] = dir;
+        char *reason = fs_untrusted_path("the plugins' folder ", dir, reg->euid);
+        if (reason != NULL)
+            strbuf_printf(warnings, "%s (loaded all the same: Python does not check it)\n",
+                          reason);
+        free(reason);
+    }
+    fs_paths_free(seen, nseen);
+}
+
+/*
  * The plugins of one runtime row with a discovery of its own (Python's),
  * after every C plugin: an entry each, shadowed by an earlier plugin of
  * the same name, or by an earlier plugin of the same module (its targets
@@ -600,6 +634,8 @@ static void runtime_add(dapt_registry *reg, const dapt_registry_options *opts, c
     runtime_found *found;
     size_t n;
     row->discovery->list(&found, &n, reg->runtimes[r], reg->insecure);
+    if (!reg->insecure)
+        site_warnings(reg, found, n, warnings);
     table modules;
     table_init(&modules, n, entry_module, reg);
     for (size_t i = 0; i < n; i++) {
