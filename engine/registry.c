@@ -912,8 +912,8 @@ static void user_modules_add(dapt_registry *reg, const dapt_registry_options *op
     if (opts->workspace == NULL)
         return;
     char **objects = NULL, *error = NULL;
-    if (user_modules_build(&objects, &um->names, &um->count, opts->workspace, &um->diags,
-                           &error) < 0) {
+    if (user_modules_build(&objects, &um->names, &um->count, opts->workspace, reg->insecure,
+                           &um->diags, &error) < 0) {
         strbuf_printf(warnings, "user modules: %s\n", error);
         free(error);
         return;
@@ -927,6 +927,12 @@ static void user_modules_add(dapt_registry *reg, const dapt_registry_options *op
             continue;
         }
         file_id(&e->info.id, &st);
+        /* the compiled object in the cache: trusted as a plugin file is */
+        char *reason = reg->insecure ? NULL : fs_untrusted_path("", e->info.path, reg->euid);
+        if (reason != NULL) {
+            entry_broken(e, reason);
+            continue;
+        }
         e->pending = true;
     }
     free(objects);
