@@ -331,7 +331,7 @@ uint64_t plugin_cache_checksum(const void *p, size_t n);
  * $XDG_CACHE_HOME/dapt/user_modules/FILE-HASH.so (HASH: the source, the .h
  * files beside it, the compiler command, dapt's version), then presented
  * as the one plugin `user_modules` with targets FILE.PATH.  The registry:
- *     user_modules_build(&sos, &names, &n, ws, &diags, &err);
+ *     user_modules_build(&sos, &names, &n, ws, insecure, &diags, &err);
  *     scan sos[0..n) like plugin files (cache, scanner) -> infos[0..n)
  *     if (user_modules_merge(&info, infos, names, n, ws, &diags)) add info;
  *     user_modules_free(sos, names, n);
@@ -342,7 +342,7 @@ uint64_t plugin_cache_checksum(const void *p, size_t n);
  * failed modules and skipped files (FILE not a plugin name word) go to
  * diags.  -1 with *error only when the folder or the cache cannot be used. */
 int user_modules_build(char ***so_paths, char ***names, size_t *count, const char *workspace,
-                       dapt_diags *diags, char **error);
+                       bool insecure, dapt_diags *diags, char **error);
 void user_modules_free(char **so_paths, char **names, size_t count);
 /* Join the scanned objects (scanned[i] is so_paths[i] of module names[i])
  * into *out: the plugin `user_modules`, path the user_modules folder, the
@@ -381,6 +381,12 @@ char *fs_workflow_file(const char *workspace, const char *name);
  * `euid` and root; the text says what to do.  `what` is put before the
  * path ("", "its folder "). */
 char *fs_untrusted_reason(const char *what, const char *path, const struct stat *st, uid_t euid);
+/* The same for `path` and every folder above it up to the root, as
+ * OpenSSH's secure_filename() does: the path as named and, when a symbolic
+ * link is on it, as resolved (the file it leads to and that file's
+ * folders).  A root-owned folder with the sticky bit (/tmp) ends a walk
+ * as trusted; `path`'s own check knows no such exception. */
+char *fs_untrusted_path(const char *what, const char *path, uid_t euid);
 
 /* python-env.c: the interpreter of Python plugins, resolved once by
  * running it and then cached ($XDG_CACHE_HOME/dapt/python.cache, keyed by

@@ -196,7 +196,8 @@ static char *my_name(void)
     return pw ? xstrdup(pw->pw_name) : xasprintf("%lu", (unsigned long)geteuid());
 }
 
-char *fs_untrusted_reason(const char *what, const char *path, const struct stat *st, uid_t euid)
+/* The reason with `subject` as what is wrong ("x.so", "its folder /p"). */
+static char *reason_for(const char *subject, const char *path, const struct stat *st, uid_t euid)
 {
     static const char *const fix = "or set DAPT_PLUGIN_INSECURE=1 to accept it";
     mode_t w = st->st_mode & (S_IWGRP | S_IWOTH);
@@ -204,15 +205,94 @@ char *fs_untrusted_reason(const char *what, const char *path, const struct stat 
         const char *who = w == (S_IWGRP | S_IWOTH) ? "group and others"
                           : w == S_IWGRP           ? "group"
                                                    : "others";
-        return xasprintf("%s%s is writable by %s: chmod go-w %s, %s", what, path, who, path, fix);
+        return xasprintf("%s is writable by %s: chmod go-w %s, %s", subject, who, path, fix);
     }
     if (st->st_uid != euid && st->st_uid != 0) {
         char *owner = user_name(st->st_uid), *me = my_name();
-        char *reason = xasprintf("%s%s is owned by %s, not by you or root: chown %s %s, %s", what,
-                                 path, owner, me, path, fix);
+        char *reason = xasprintf("%s is owned by %s, not by you or root: chown %s %s, %s", subject,
+                                 owner, me, path, fix);
         free(owner);
         free(me);
         return reason;
     }
     return NULL;
+}
+
+char *fs_untrusted_reason(const char *what, const char *path, const struct stat *st, uid_t euid)
+{
+    char *subject = xasprintf("%s%s", what, path);
+    char *reason = reason_for(subject, path, st, euid);
+    free(subject);
+    return reason;
+}
+
+/* `path` made absolute (not resolved); caller frees. */
+static char *absolute(const char *path)
+{
+    if (path[0] == '/')
+        return xstrdup(path);
+    char *cwd = getcwd(NULL, 0);
+    if (cwd == NULL)
+        return xstrdup(path);
+    char *abs = xasprintf("%s/%s", cwd, path);
+    free(cwd);
+    return abs;
+}
+
+/*
+ * The folders above `abs` (an absolute path), nearest first, up to the
+ * root.  A root-owned folder with the sticky bit (/tmp) ends the walk
+ * as trusted: no one else can rename or remove what is in it, so a
+ * folder of ours there is ours, although anyone may add names.
+ */
+static char *walk_up(const char *abs, const char *named, uid_t euid)
+{
+    char *buf = xstrdup(abs);
+    char *reason = NULL;
+    for (;;) {
+        char *slash = strrchr(buf, '/');
+        if (slash == NULL || (slash == buf && buf[1] == '\0'))
+            break;
+        if (slash == buf)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        struct stat st;
+        if (stat(buf, &st) < 0)
+            break; /* gone meanwhile: the file's own check says so */
+        if (st.st_uid == 0 && (st.st_mode & S_ISVTX))
+            break;
+        char *subject = xasprintf("the folder %s above %s", buf, named);
+        reason = reason_for(subject, buf, &st, euid);
+        free(subject);
+        if (reason != NULL || strcmp(buf, "/") == 0)
+            break;
+    }
+    free(buf);
+    return reason;
+}
+
+char *fs_untrusted_path(const char *what, const char *path, uid_t euid)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return NULL; /* nothing to load: the caller's own stat says why */
+    char *reason = fs_untrusted_reason(what, path, &st, euid);
+    char *abs = absolute(path);
+    if (reason == NULL)
+        reason = walk_up(abs, path, euid);
+    char *real = reason == NULL ? realpath(path, NULL) : NULL;
+    if (real != NULL && strcmp(real, abs) != 0) {
+        /* through a symbolic link: the file it leads to, and its folders */
+        char *subject = xasprintf("%s (the target of %s%s)", real, what, path);
+        struct stat rst;
+        if (stat(real, &rst) == 0)
+            reason = reason_for(subject, real, &rst, euid);
+        free(subject);
+        if (reason == NULL)
+            reason = walk_up(real, real, euid);
+    }
+    free(real);
+    free(abs);
+    return reason;
 }

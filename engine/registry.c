@@ -534,6 +534,8 @@ static void add_file(dapt_registry *reg, const listing *l, const char *dir, cons
     }
     if (!insecure) {
         char *reason = dir_reason ? xstrdup(dir_reason) : fs_untrusted_reason("", path, &st, reg->euid);
+        if (reason == NULL && file->type != DT_REG)
+            reason = fs_untrusted_path("", path, reg->euid); /* a link: its target */
         if (reason) {
             entry_broken(e, reason);
             return;
@@ -570,7 +572,7 @@ static void list_all(dapt_registry *reg, bool insecure, strbuf *warnings)
             strbuf_printf(warnings, "cannot read the plugin folder %s: %s\n", dir, strerror(errno));
             continue;
         }
-        char *dir_reason = insecure ? NULL : fs_untrusted_reason("its folder ", dir, &st, reg->euid);
+        char *dir_reason = insecure ? NULL : fs_untrusted_path("its folder ", dir, reg->euid);
         for (size_t f = 0; f < l.nfiles; f++)
             add_file(reg, &l, dir, &l.files[f], dir_reason, insecure);
         free(dir_reason);
@@ -578,6 +580,40 @@ static void list_all(dapt_registry *reg, bool insecure, strbuf *warnings)
     }
     free(devs);
     free(inos);
+}
+
+/*
+ * A warning for each folder holding found plugins (a Python site folder)
+ * that others could write, or a folder above it: the runtime itself does
+ * not check them, so neither does dapt refuse them; the packages' own
+ * files are checked by the discovery.
+ */
+static void site_warnings(const dapt_registry *reg, const runtime_found *found, size_t n,
+                          strbuf *warnings)
+{
+    char **seen = n ? xcalloc(n, sizeof *seen) : NULL;
+    size_t nseen = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = found[i].info.path;
+        const char *slash = path ? strrchr(path, '/') : NULL;
+        if (slash == NULL || slash == path)
+            continue;
+        char *dir = xstrndup(path, (size_t)(slash - path));
+        bool again = false;
+        for (size_t k = 0; k < nseen && !again; k++)
+            again = strcmp(seen[k], dir) == 0;
+        if (again) {
+            free(dir);
+            continue;
+        }
+        seen[nseen++] = dir;
+        char *reason = fs_untrusted_path("the plugins' folder ", dir, reg->euid);
+        if (reason != NULL)
+            strbuf_printf(warnings, "%s (loaded all the same: Python does not check it)\n",
+                          reason);
+        free(reason);
+    }
+    fs_paths_free(seen, nseen);
 }
 
 /*
@@ -598,6 +634,8 @@ static void runtime_add(dapt_registry *reg, const dapt_registry_options *opts, c
     runtime_found *found;
     size_t n;
     row->discovery->list(&found, &n, reg->runtimes[r], reg->insecure);
+    if (!reg->insecure)
+        site_warnings(reg, found, n, warnings);
     table modules;
     table_init(&modules, n, entry_module, reg);
     for (size_t i = 0; i < n; i++) {
@@ -874,8 +912,8 @@ static void user_modules_add(dapt_registry *reg, const dapt_registry_options *op
     if (opts->workspace == NULL)
         return;
     char **objects = NULL, *error = NULL;
-    if (user_modules_build(&objects, &um->names, &um->count, opts->workspace, &um->diags,
-                           &error) < 0) {
+    if (user_modules_build(&objects, &um->names, &um->count, opts->workspace, reg->insecure,
+                           &um->diags, &error) < 0) {
         strbuf_printf(warnings, "user modules: %s\n", error);
         free(error);
         return;
@@ -889,6 +927,12 @@ static void user_modules_add(dapt_registry *reg, const dapt_registry_options *op
             continue;
         }
         file_id(&e->info.id, &st);
+        /* the compiled object in the cache: trusted as a plugin file is */
+        char *reason = reg->insecure ? NULL : fs_untrusted_path("", e->info.path, reg->euid);
+        if (reason != NULL) {
+            entry_broken(e, reason);
+            continue;
+        }
         e->pending = true;
     }
     free(objects);

@@ -580,8 +580,37 @@ static char *build_one(build_ctx *bc, const char *src, const char *name)
     return so;
 }
 
+/*
+ * Whether the folder, its headers and the folders above it may be
+ * trusted as plugins are (fs_untrusted_path): if not, an error on what
+ * is wrong, and nothing of the folder is compiled.
+ */
+static bool folder_trusted(const char *dir, dapt_diags *diags)
+{
+    uid_t euid = geteuid();
+    char *reason = fs_untrusted_path("", dir, euid);
+    char **headers = NULL;
+    size_t count = 0;
+    char *ignored = NULL;
+    if (reason == NULL && list_files(&headers, &count, dir, ".h", &ignored) < 0)
+        free(ignored);
+    const char *at = dir;
+    char *path = NULL;
+    for (size_t i = 0; i < count && reason == NULL; i++) {
+        free(path);
+        at = path = path_join(dir, headers[i]);
+        reason = fs_untrusted_path("", path, euid);
+    }
+    if (reason != NULL)
+        dapt_diags_add(diags, at, (dapt_pos){0, 0}, DAPT_SEV_ERROR, "not compiled: %s", reason);
+    free(path);
+    free(reason);
+    free_strings(headers, count);
+    return reason == NULL;
+}
+
 int user_modules_build(char ***so_paths, char ***names, size_t *count, const char *workspace,
-                       dapt_diags *diags, char **error)
+                       bool insecure, dapt_diags *diags, char **error)
 {
     *so_paths = NULL;
     *names = NULL;
@@ -593,8 +622,8 @@ int user_modules_build(char ***so_paths, char ***names, size_t *count, const cha
         free(dir);
         return -1;
     }
-    if (nfiles == 0) {
-        free(files);
+    if (nfiles == 0 || (!insecure && !folder_trusted(dir, diags))) {
+        free_strings(files, nfiles);
         free(dir);
         return 0;
     }
@@ -611,8 +640,11 @@ int user_modules_build(char ***so_paths, char ***names, size_t *count, const cha
     for (size_t i = 0; i < nfiles; i++) {
         char *name = xstrndup(files[i], strlen(files[i]) - 2);
         char *src = path_join(dir, files[i]);
-        char *so = NULL;
-        if (!plugin_name_valid(name))
+        char *so = NULL, *reason = insecure ? NULL : fs_untrusted_path("", src, geteuid());
+        if (reason != NULL)
+            dapt_diags_add(diags, src, (dapt_pos){0, 0}, DAPT_SEV_ERROR, "not compiled: %s",
+                           reason);
+        else if (!plugin_name_valid(name))
             dapt_diags_add(diags, src, (dapt_pos){0, 0}, DAPT_SEV_WARNING,
                            "`%s` is not a module name (lowercase letters, digits and _, "
                            "not starting with a digit): file skipped",
@@ -625,6 +657,7 @@ int user_modules_build(char ***so_paths, char ***names, size_t *count, const cha
         } else {
             free(name);
         }
+        free(reason);
         free(src);
     }
     build_ctx_free(&bc);

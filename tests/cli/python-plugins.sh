@@ -177,6 +177,20 @@ assert d['error'].startswith('$site/noisy/__init__.py is writable by group: chmo
 DAPT_PLUGIN_INSECURE=1 "$DAPT" plugins show noisy >"$TMP/out" 2>&1
 contains "$TMP/out" "status:      ok" "DAPT_PLUGIN_INSECURE=1 accepts it"
 chmod g-w "$site/noisy/__init__.py"
+# A site folder that others could write: warned of (Python loads from it
+# unchecked), not refused; as are the folders above it.
+chmod o+w "$site"
+expect_exit 0 "a world-writable site folder" "$DAPT" plugins show noisy
+contains "$TMP/out" "status:      ok" "a plugin of a world-writable site folder still loads"
+contains "$TMP/err" "the plugins' folder $site is writable by others: chmod go-w $site" "a world-writable site folder is warned of"
+chmod o-w "$site"
+up=$(dirname "$site")
+chmod g+w "$up"
+expect_exit 0 "a group-writable folder above the site folder" "$DAPT" plugins show noisy
+contains "$TMP/err" "the folder $up above $site is writable by group: chmod go-w $up" "a folder above the site folder is warned of"
+chmod g-w "$up"
+expect_exit 0 "trusted folders again" "$DAPT" plugins show noisy
+if grep -q "writable" "$TMP/err"; then not_ok "no warning once fixed"; else ok "no warning once fixed"; fi
 
 # --- a package without an entry point, on demand -----------------------------
 expect_exit 0 "targets of a package without an entry point" "$DAPT" targets --json cryptolike.stages.fetch

@@ -554,12 +554,15 @@ static void test_name_mismatch(void **state)
 /* Security                                                            */
 /* ------------------------------------------------------------------ */
 
-static void check_mode(const char *file, const char *chmod_path, mode_t mode, const char *want)
+/* Open root/DIRS with chmod_path at `mode`: `file` broken with `want`,
+ * or fine when want is NULL; the mode restored after. */
+static void check_mode_in(const char *dirs, const char *file, const char *chmod_path, mode_t mode,
+                          const char *want)
 {
     struct stat st;
     assert_int_equal(stat(chmod_path, &st), 0);
     assert_int_equal(chmod(chmod_path, mode), 0);
-    dapt_registry *reg = open_reg("a", NULL);
+    dapt_registry *reg = open_reg(dirs, NULL);
     const dapt_plugin_info *info = by_path(reg, file);
     if (want)
         assert_broken(info, want);
@@ -567,6 +570,11 @@ static void check_mode(const char *file, const char *chmod_path, mode_t mode, co
         assert_ok(info);
     dapt_registry_free(reg);
     assert_int_equal(chmod(chmod_path, st.st_mode & 07777), 0);
+}
+
+static void check_mode(const char *file, const char *chmod_path, mode_t mode, const char *want)
+{
+    check_mode_in("a", file, chmod_path, mode, want);
 }
 
 static void test_writable(void **state)
@@ -666,6 +674,68 @@ static void test_owner(void **state)
     assert_ok(by_path(reg, p));
     dapt_registry_free(reg);
     assert_int_equal(chown(dir, 0, 0), 0);
+    free(dir);
+    free(p);
+}
+
+/* Every folder above the plugin's, up to the root, as OpenSSH's
+ * secure_filename() walks them; a symbolic link at its target's. */
+static void test_folders_above(void **state)
+{
+    (void)state;
+    char *p = install("good", "a/b", NULL);
+    char *dir = at("a/b"), *up = at("a");
+    const char *fix = "or set DAPT_PLUGIN_INSECURE=1 to accept it";
+
+    char *msg = xasprintf("the folder %s above %s is writable by others: chmod go-w %s, %s", up,
+                          dir, up, fix);
+    check_mode_in("a/b", p, up, 0757, msg);
+    free(msg);
+    msg = xasprintf("the folder %s above %s is writable by group: chmod go-w %s, %s", root, dir,
+                    root, fix);
+    check_mode_in("a/b", p, root, 0775, msg);
+    free(msg);
+    check_mode_in("a/b", p, up, 0755, NULL);
+    if (geteuid() == 0) /* a root-owned sticky folder (/tmp) ends the walk */
+        check_mode_in("a/b", p, up, 01777, NULL);
+
+    /* a link: the file it leads to, and that file's folders */
+    char *target = install("good", "elsewhere/lib", NULL);
+    char *tdir = at("elsewhere/lib"), *tup = at("elsewhere");
+    char *link = at("c/good.so");
+    char *cdir = mkdirs("c");
+    assert_int_equal(symlink(target, link), 0);
+    msg = xasprintf("the folder %s above %s is writable by others: chmod go-w %s, %s", tup, target,
+                    tup, fix);
+    check_mode_in("c", link, tup, 0757, msg);
+    free(msg);
+    msg = xasprintf("the folder %s above %s is writable by group: chmod go-w %s, %s", tdir, target,
+                    tdir, fix);
+    check_mode_in("c", link, tdir, 0775, msg);
+    free(msg);
+    dapt_registry *reg;
+    reg = open_reg("c", NULL);
+    assert_ok(by_path(reg, link));
+    dapt_registry_free(reg);
+
+    struct passwd *nobody = getpwnam("nobody");
+    if (geteuid() == 0 && nobody != NULL) {
+        assert_int_equal(chown(tdir, nobody->pw_uid, nobody->pw_gid), 0);
+        msg = xasprintf("the folder %s above %s is owned by user nobody (uid %lu), not by you or "
+                        "root: chown root %s, %s",
+                        tdir, target, (unsigned long)nobody->pw_uid, tdir, fix);
+        reg = open_reg("c", NULL);
+        assert_broken(by_path(reg, link), msg);
+        dapt_registry_free(reg);
+        free(msg);
+        assert_int_equal(chown(tdir, 0, 0), 0);
+    }
+    free(cdir);
+    free(link);
+    free(tup);
+    free(tdir);
+    free(target);
+    free(up);
     free(dir);
     free(p);
 }
@@ -991,6 +1061,7 @@ int main(void)
         T(test_name_mismatch),
         T(test_writable),
         T(test_owner),
+        T(test_folders_above),
         T(test_unreadable),
         T(test_warm_start),
         T(test_broken_cached),

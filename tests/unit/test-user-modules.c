@@ -172,7 +172,7 @@ static int run_build(build *b, fixture *fx)
 {
     char *error = NULL;
     dapt_diags_init(&b->diags);
-    int rc = user_modules_build(&b->sos, &b->names, &b->count, fx->ws, &b->diags, &error);
+    int rc = user_modules_build(&b->sos, &b->names, &b->count, fx->ws, false, &b->diags, &error);
     if (rc < 0) {
         print_message("user_modules_build: %s\n", error);
         free(error);
