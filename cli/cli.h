@@ -34,6 +34,10 @@ int cli_usage(const cli_command *cmd, const char *fmt, ...) __attribute__((forma
  * when none), or what cli_usage returned. */
 int cli_json_and_one(int argc, char **argv, const cli_command *cmd, bool *json,
                      const char **arg, const char *what);
+/* A name from a workflow, a plugin or the run store as it can be printed:
+ * control characters (ESC, CR, LF...) as \xNN, so that a name cannot
+ * forge lines or move the cursor.  New string. */
+char *cli_escape(const char *s);
 /* Print every diagnostic to `out`, sorted, one per line. */
 void cli_print_diags(FILE *out, dapt_diags *diags);
 

@@ -144,12 +144,14 @@ static void print_lines(printer *p, const dapt_event *ev)
     for (size_t i = 0; i < ev->line_count; i++) {
         const dapt_log_line *l = &ev->lines[i];
         char prefix[160];
-        if (l->stage == NULL)
+        char *stage = l->stage ? cli_escape(l->stage) : NULL;
+        if (stage == NULL)
             snprintf(prefix, sizeof prefix, "dapt");
         else if (l->item >= 0)
-            snprintf(prefix, sizeof prefix, "%s#%ld", l->stage, l->item);
+            snprintf(prefix, sizeof prefix, "%s#%ld", stage, l->item);
         else
-            snprintf(prefix, sizeof prefix, "%s", l->stage);
+            snprintf(prefix, sizeof prefix, "%s", stage);
+        free(stage);
         fprintf(p->err, "%-*s | %.*s\n", (int)p->name_width, prefix, (int)l->len, l->text);
     }
 }
@@ -162,8 +164,10 @@ static void print_progress(printer *p, const dapt_event *ev)
     size_t done = it->ok + it->failed;
     int width = 24, fill = (int)(done * (size_t)width / it->total);
     clear_progress(p);
-    fprintf(p->err, "%s [%.*s%*s] %zu/%zu ok %zu failed %zu", ev->stage, fill,
+    char *stage = cli_escape(ev->stage);
+    fprintf(p->err, "%s [%.*s%*s] %zu/%zu ok %zu failed %zu", stage, fill,
             "########################", width - fill, "", done, it->total, it->ok, it->failed);
+    free(stage);
     fflush(p->err);
     p->progress_shown = true;
 }
@@ -173,7 +177,9 @@ static void print_stage(printer *p, const dapt_event *ev)
     clear_progress(p);
     char ts[16];
     stamp(ts, sizeof ts, ev->ts_us);
-    fprintf(p->err, "%s %s %s", ts, ev->stage, dapt_state_name(ev->state));
+    char *stage = cli_escape(ev->stage);
+    fprintf(p->err, "%s %s %s", ts, stage, dapt_state_name(ev->state));
+    free(stage);
     if (ev->state == DAPT_STATE_RUNNING && ev->attempt > 1)
         fprintf(p->err, " (attempt %d)", ev->attempt);
     if (ev->state == DAPT_STATE_RUNNING && p->started[ev->stage_index] == 0)
@@ -212,8 +218,9 @@ static void on_event(const dapt_event *ev, void *data)
             if (!p->quiet) {
                 char ts[16];
                 stamp(ts, sizeof ts, ev->ts_us);
-                fprintf(p->err, "%s run %s of %s started\n", ts, dapt_run_id(ev->run),
-                        p->workflow);
+                char *name = cli_escape(p->workflow);
+                fprintf(p->err, "%s run %s of %s started\n", ts, dapt_run_id(ev->run), name);
+                free(name);
             }
         } else {
             clear_progress(p);

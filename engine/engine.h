@@ -130,6 +130,8 @@ int load_choice(load_ctx *lc, const ynode *v, const char *what, const char *cons
                 size_t count);
 /* Typed field readers: 0 when absent or read, -1 when wrong (reported). */
 int load_string(load_ctx *lc, const ynode *n, const char *what, char **out);
+/* 0, or -1 after an error at n: a NUL or another control character in n. */
+int load_check_chars(load_ctx *lc, const ynode *n, const char *what);
 bool load_valid_name(const char *name);
 /* metadata: name and annotations, for every kind */
 int load_metadata(load_ctx *lc, const ynode *doc, char **name, json_t **annotations);

@@ -148,6 +148,8 @@ static void stage_add_dep(load_ctx *lc, dapt_stage *st, const ynode *item)
                    ynode_describe(item), item->str);
         return;
     }
+    if (load_check_chars(lc, item, "depends_on") < 0)
+        return;
     name = xstrndup(item->str, item->len);
     /* kept: each entry is one positional argument, so the output of a
      * stage listed twice is passed twice */
