@@ -188,7 +188,7 @@ static store *open_store(bool *exists)
     const char *ws = cli_workspace();
     char *db = strcmp(ws, ".") == 0 ? xstrdup(".dapt/dapt.db") : xasprintf("%s/.dapt/dapt.db", ws);
     struct stat sb;
-    *exists = stat(db, &sb) == 0;
+    *exists = lstat(db, &sb) == 0; /* a link is refused by store_open */
     store *st = NULL;
     char *error = NULL;
     if (*exists && store_open(&st, ws, &error) < 0) {

@@ -360,6 +360,9 @@ int user_modules_merge(dapt_plugin_info *out, const dapt_plugin_info *scanned,
 /* fs.c: mkdir -p (each missing folder with `mode`); 0, or -1 with errno
  * (ENOTDIR when `path` exists and is not a folder). */
 int fs_mkdir_p(const char *path, mode_t mode);
+/* 0 when `path` is not a symbolic link (or does not exist); -1 with
+ * *error and errno ELOOP when it is one. */
+int fs_refuse_symlink(const char *path, char **error);
 /* write() all of it, again after EINTR and short writes; 0 or -1/errno. */
 int fs_write_all(int fd, const void *data, size_t n);
 /* Write a file so that a crash leaves the old one or the new one, never

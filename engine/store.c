@@ -475,7 +475,7 @@ static int lock_try(const store *st, const char *run_id, bool *busy)
     if (!run_id_safe(run_id))
         return -1;
     char *path = lock_path(st, run_id);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     free(path);
     if (fd < 0)
         return -1;
@@ -845,7 +845,7 @@ static int log_append(store *st, wrun *wr, const char *text, size_t len, int64_t
             return -1;
         }
         char *path = log_path(st, wr->id);
-        wr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        wr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
         free(path);
         struct stat sb;
         if (wr->log_fd < 0 || fstat(wr->log_fd, &sb) < 0) {
@@ -1125,7 +1125,9 @@ static void *writer_main(void *arg)
 static int db_open(sqlite3 **db, const char *path, char **error)
 {
     int rc = sqlite3_open_v2(
-        path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        path, db,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+        NULL);
     if (rc != SQLITE_OK) {
         *error =
             xasprintf("cannot open %s: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
@@ -1265,6 +1267,21 @@ static void store_free(store *st)
     free(st);
 }
 
+/* .dapt/ and what the store keeps there are not followed when they are
+ * symbolic links: a link could make the store write, or show in its
+ * errors, any file the user can reach. */
+static int store_no_symlinks(const store *st, const char *dir, char **error)
+{
+    char *wal = xasprintf("%s-wal", st->db_path), *shm = xasprintf("%s-shm", st->db_path);
+    const char *paths[] = {dir, st->lock_dir, st->log_dir, st->db_path, wal, shm};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0] && rc == 0; i++)
+        rc = fs_refuse_symlink(paths[i], error);
+    free(wal);
+    free(shm);
+    return rc;
+}
+
 int store_open(store **out, const char *workspace, char **error)
 {
     *out = NULL;
@@ -1287,10 +1304,10 @@ int store_open(store **out, const char *workspace, char **error)
     st->lock_dir = xasprintf("%s/runs", dir);
     st->log_dir = xasprintf("%s/logs", dir);
     st->rlog_fd = -1;
-    int rc = fs_mkdir_p(st->lock_dir, 0755);
-    if (rc == 0)
+    int rc = store_no_symlinks(st, dir, error);
+    if (rc == 0 && (rc = fs_mkdir_p(st->lock_dir, 0755)) == 0)
         rc = fs_mkdir_p(st->log_dir, 0755);
-    if (rc < 0)
+    if (rc < 0 && *error == NULL)
         *error = xasprintf("cannot create %s: %s", st->log_dir, strerror(errno));
     free(dir);
     if (rc < 0 || db_open(&st->wdb, st->db_path, error) < 0 || schema_init(st, error) < 0 ||
@@ -1650,7 +1667,7 @@ static void sql_log_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             close(st->rlog_fd);
         free(st->rlog_run);
         char *path = log_path(st, run);
-        st->rlog_fd = open(path, O_RDONLY | O_CLOEXEC);
+        st->rlog_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         free(path);
         st->rlog_run = xstrdup(run);
     }

@@ -51,4 +51,36 @@ if command -v sqlite3 >/dev/null 2>&1; then
 else
     ok "runs show escapes names # SKIP no sqlite3"
 fi
+# --- symlinks under .dapt/ ----------------------------------------------
+echo secret-first-bytes >"$TMP/victim"
+mkdir -p "$TMP/elsewhere"
+ws dotdapt
+printf 'name: w\nstages: [{name: s, target: dapt.echo}]\n' >w.yaml
+ln -s "$TMP/elsewhere" .dapt
+expect_exit 1 ".dapt a symlink: refused" "$DAPT" run w.yaml
+contains "$TMP/err" ".dapt is a symbolic link (to $TMP/elsewhere)" ".dapt link named"
+[ -z "$(ls -A "$TMP/elsewhere")" ] && ok "nothing written through .dapt" || not_ok "nothing written through .dapt"
+ws logs
+printf 'name: w\nstages: [{name: s, target: dapt.echo}]\n' >w.yaml
+mkdir .dapt && ln -s "$TMP/elsewhere" .dapt/logs
+expect_exit 1 "logs a symlink: refused" "$DAPT" run w.yaml
+contains "$TMP/err" ".dapt/logs is a symbolic link" "logs link named"
+ws db
+printf 'name: w\nstages: [{name: s, target: dapt.echo}]\n' >w.yaml
+mkdir .dapt && ln -s "$TMP/nothing-here.db" .dapt/dapt.db
+expect_exit 1 "a dangling dapt.db symlink: refused" "$DAPT" run w.yaml
+contains "$TMP/err" ".dapt/dapt.db is a symbolic link (to $TMP/nothing-here.db)" "dapt.db link named"
+[ ! -e "$TMP/nothing-here.db" ] && ok "no database made where it points" || not_ok "no database made where it points"
+expect_exit 1 "runs list refuses it too" "$DAPT" runs list
+contains "$TMP/err" ".dapt/dapt.db is a symbolic link" "runs list names it"
+ws artifacts
+printf 'name: w\nstages: [{name: g, target: dapt.get, args: {key: k, strategy: artifact}}]\n' >get.yaml
+mkdir -p .dapt && ln -s "$TMP/elsewhere" .dapt/artifacts
+expect_exit 1 "artifacts a symlink: the stage fails" "$DAPT" run get.yaml
+contains "$TMP/err" ".dapt/artifacts is a symbolic link" "artifacts link named"
+rm .dapt/artifacts && mkdir -p .dapt/artifacts/default/k && ln -s "$TMP/victim" .dapt/artifacts/default/k/object
+expect_exit 1 "an object file a symlink: the stage fails" "$DAPT" run get.yaml
+contains "$TMP/err" "is a symbolic link, which dapt does not follow" "object link named"
+lacks "$TMP/err" "secret-first-bytes" "the other file's bytes are not shown"
+
 done_testing
