@@ -15,6 +15,7 @@ enum {
     CLI_OK = 0,
     CLI_FAILED = 1, /* the input was wrong, or the work failed */
     CLI_USAGE = 2,  /* the command line was wrong */
+    CLI_STORE_FAILED = 4, /* run: the run store could not record all of the run */
 };
 
 typedef struct cli_command {

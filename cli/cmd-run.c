@@ -32,6 +32,7 @@ typedef struct printer {
     json_t *record;
     int64_t *started; /* by stage index: when it started running */
     const char *workflow; /* its name (borrowed) */
+    char *store_error;    /* the run store's first failed write, once said */
 } printer;
 
 /* ------------------------------------------------------------------ */
@@ -197,9 +198,25 @@ static void print_stage(printer *p, const dapt_event *ev)
     fputc('\n', p->err);
 }
 
+/* A write of the run store that failed is said at once: the run goes on,
+ * but what the store keeps of it is incomplete. */
+static void check_store(printer *p, dapt_run *run, bool wait)
+{
+    if (p->store_error != NULL || run == NULL)
+        return;
+    p->store_error = dapt_run_store_error(run, wait);
+    if (p->store_error == NULL)
+        return;
+    clear_progress(p);
+    fprintf(p->err, "dapt: the run store failed: %s; this run will not be fully recorded\n",
+            p->store_error);
+    fflush(p->err);
+}
+
 static void on_event(const dapt_event *ev, void *data)
 {
     printer *p = data;
+    check_store(p, ev->run, false);
     switch (ev->kind) {
     case DAPT_EVENT_LOG:
         if (!p->quiet)
@@ -473,7 +490,10 @@ static int execute(run_args *a, const char *file, const dapt_workflow *wf,
     uv_close((uv_handle_t *)&sigint, NULL);
     uv_close((uv_handle_t *)&sigterm, NULL);
     dapt_state state = dapt_run_state(p.run);
+    check_store(&p, p.run, true);
     dapt_run_free(p.run);
+    if (p.store_error && p.record)
+        json_object_set_new(p.record, "store_error", json_string(p.store_error));
     uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);
     if (p.record)
@@ -482,6 +502,10 @@ static int execute(run_args *a, const char *file, const dapt_workflow *wf,
     free(p.started);
     fclose(p.out);
     fclose(p.err);
+    if (p.store_error) {
+        free(p.store_error);
+        return CLI_STORE_FAILED;
+    }
     return exit_status(state);
 }
 

@@ -1020,6 +1020,9 @@ void store_put_stage_fields(store *st, const char *run_id, size_t index, const s
 void store_put_lines(store *st, const char *run_id, const dapt_log_line *lines, size_t count);
 /* Wait until everything queued so far is written. */
 void store_flush(store *st);
+/* The first write of the store that failed (a full disk, an I/O error),
+ * as a message; NULL while every write went in.  New string. */
+char *store_write_error(store *st);
 /* Queries (any time; see cmd-runs.c). filter: {workflow, state, limit}.
  * New references; -1 with *error. */
 int store_list_runs(store *st, json_t **out, const char *workflow, const char *state,

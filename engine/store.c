@@ -272,7 +272,7 @@ struct store {
     pthread_cond_t ckpt;
     bool ckpt_wanted;
     bool ckpt_closing;
-    char *werror; /* the first write that failed (kept for debugging) */
+    char *werror; /* the first write that failed (under mutex) */
 };
 
 static void qval_free(qval *v)
@@ -749,10 +749,41 @@ void store_flush(store *st)
 /* The writer thread                                                   */
 /* ------------------------------------------------------------------ */
 
+/* What went wrong in words: a full disk is named as one (SQLite says
+ * "disk I/O error" or "database or disk is full"). */
+static char *store_why(sqlite3 *db, int sys_errno)
+{
+    int code = db ? sqlite3_errcode(db) : SQLITE_OK;
+    int sys = db && sys_errno == 0 ? sqlite3_system_errno(db) : sys_errno;
+    if (sys == ENOSPC || sys == EDQUOT || (code & 0xff) == SQLITE_FULL)
+        return xstrdup("no space left on the device (free some, then run again)");
+    if (sys_errno != 0 || db == NULL)
+        return xstrdup(strerror(sys_errno));
+    return xstrdup(sqlite3_errmsg(db));
+}
+
+/* The first write error; with `sys_errno` 0 it is SQLite's. */
+static void werror_set_errno(store *st, const char *what, int sys_errno)
+{
+    char *why = store_why(sys_errno ? NULL : st->wdb, sys_errno);
+    pthread_mutex_lock(&st->mutex);
+    if (st->werror == NULL)
+        st->werror = xasprintf("%s %s: %s", st->db_path, what, why);
+    pthread_mutex_unlock(&st->mutex);
+    free(why);
+}
+
 static void werror_set(store *st, const char *what)
 {
-    if (st->werror == NULL)
-        st->werror = xasprintf("%s: %s", what, sqlite3_errmsg(st->wdb));
+    werror_set_errno(st, what, 0);
+}
+
+char *store_write_error(store *st)
+{
+    pthread_mutex_lock(&st->mutex);
+    char *e = st->werror ? xstrdup(st->werror) : NULL;
+    pthread_mutex_unlock(&st->mutex);
+    return e;
 }
 
 static void bind_vals(sqlite3_stmt *stmt, const qval *v, int n)
@@ -849,14 +880,14 @@ static int log_append(store *st, wrun *wr, const char *text, size_t len, int64_t
         free(path);
         struct stat sb;
         if (wr->log_fd < 0 || fstat(wr->log_fd, &sb) < 0) {
-            werror_set(st, "cannot open a run's log file");
+            werror_set_errno(st, "cannot open a run's log file", errno);
             return -1;
         }
         wr->log_off = sb.st_size;
     }
     *off = wr->log_off;
     if (fs_write_all(wr->log_fd, text, len) < 0) {
-        werror_set(st, "cannot write a run's log file");
+        werror_set_errno(st, "cannot write a run's log file", errno);
         /* what went in before the error is not referenced: skip past it */
         struct stat sb;
         if (fstat(wr->log_fd, &sb) == 0)
@@ -1016,7 +1047,8 @@ static int exec_sql(sqlite3 *db, const char *sql)
 }
 
 /* Write a batch in one transaction; a batch that fails is dropped (the
- * engine goes on; the error is kept in st->werror). */
+ * engine goes on; the error is kept in st->werror for store_write_error,
+ * and what was committed before stays as it was). */
 static void write_batch(store *st, qitem *batch)
 {
     int rc = exec_sql(st->wdb, "BEGIN IMMEDIATE");
@@ -1145,7 +1177,10 @@ static int db_exec(sqlite3 *db, const char *sql, const char *path, char **error)
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
         return 0;
-    *error = xasprintf("%s: %s", path, msg ? msg : sqlite3_errmsg(db));
+    /* a full disk is said as such, not as "disk I/O error" */
+    char *why = store_why(db, 0);
+    *error = xasprintf("%s: %s", path, why);
+    free(why);
     sqlite3_free(msg);
     return -1;
 }

@@ -83,4 +83,35 @@ expect_exit 1 "an object file a symlink: the stage fails" "$DAPT" run get.yaml
 contains "$TMP/err" "is a symbolic link, which dapt does not follow" "object link named"
 lacks "$TMP/err" "secret-first-bytes" "the other file's bytes are not shown"
 
+# --- a full disk ----------------------------------------------------------
+# On a small tmpfs (as root): a run whose log fills it says so at once,
+# exits 4, and what was committed stays readable.
+if [ "$(id -u)" != 0 ]; then
+    ok "disk full during a run # SKIP not root: cannot mount a small tmpfs"
+elif ! mkdir -p "$TMP/full" || ! mount -t tmpfs -o size=600k tmpfs "$TMP/full" 2>"$TMP/mnt"; then
+    ok "disk full during a run # SKIP mount failed: $(cat "$TMP/mnt")"
+else
+    trap 'umount "$TMP/full" 2>/dev/null; rm -rf "$TMP"' EXIT
+    cd "$TMP/full" || exit 99
+    cat >big.yaml <<'YAML'
+name: big
+stages:
+  - name: s
+    target: dapt.shell
+    args: {shell: true, argv: "i=0; while [ $i -lt 40000 ]; do echo line-$i-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; i=$((i+1)); done"}
+YAML
+    expect_exit 4 "a run that fills the disk exits 4" "$DAPT" run -q big.yaml
+    contains "$TMP/err" "dapt: the run store failed: .dapt/dapt.db" "the store's failure is said"
+    contains "$TMP/err" "no space left on the device" "as a full disk"
+    expect_exit 0 "what was committed stays readable" "$DAPT" runs list
+    contains "$TMP/out" "big" "the run is listed"
+    rm -rf .dapt
+    dd if=/dev/zero of=fill bs=4k >/dev/null 2>&1
+    printf 'name: w\nstages: [{name: s, target: dapt.echo}]\n' >"$TMP/w.yaml"
+    expect_exit 1 "a full disk before a run: the run does not start" "$DAPT" run -q "$TMP/w.yaml"
+    contains "$TMP/err" "no space left on the device" "a full disk before a run is named"
+    lacks "$TMP/err" "disk I/O error" "not as a disk I/O error"
+    cd "$TMP" && umount "$TMP/full"
+fi
+
 done_testing
