@@ -15,6 +15,7 @@ enum {
     CLI_OK = 0,
     CLI_FAILED = 1, /* the input was wrong, or the work failed */
     CLI_USAGE = 2,  /* the command line was wrong */
+    CLI_STORE_FAILED = 4, /* run: the run store could not record all of the run */
 };
 
 typedef struct cli_command {
@@ -34,6 +35,10 @@ int cli_usage(const cli_command *cmd, const char *fmt, ...) __attribute__((forma
  * when none), or what cli_usage returned. */
 int cli_json_and_one(int argc, char **argv, const cli_command *cmd, bool *json,
                      const char **arg, const char *what);
+/* A name from a workflow, a plugin or the run store as it can be printed:
+ * control characters (ESC, CR, LF...) as \xNN, so that a name cannot
+ * forge lines or move the cursor.  New string. */
+char *cli_escape(const char *s);
 /* Print every diagnostic to `out`, sorted, one per line. */
 void cli_print_diags(FILE *out, dapt_diags *diags);
 

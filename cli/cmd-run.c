@@ -32,6 +32,7 @@ typedef struct printer {
     json_t *record;
     int64_t *started; /* by stage index: when it started running */
     const char *workflow; /* its name (borrowed) */
+    char *store_error;    /* the run store's first failed write, once said */
 } printer;
 
 /* ------------------------------------------------------------------ */
@@ -144,12 +145,14 @@ static void print_lines(printer *p, const dapt_event *ev)
     for (size_t i = 0; i < ev->line_count; i++) {
         const dapt_log_line *l = &ev->lines[i];
         char prefix[160];
-        if (l->stage == NULL)
+        char *stage = l->stage ? cli_escape(l->stage) : NULL;
+        if (stage == NULL)
             snprintf(prefix, sizeof prefix, "dapt");
         else if (l->item >= 0)
-            snprintf(prefix, sizeof prefix, "%s#%ld", l->stage, l->item);
+            snprintf(prefix, sizeof prefix, "%s#%ld", stage, l->item);
         else
-            snprintf(prefix, sizeof prefix, "%s", l->stage);
+            snprintf(prefix, sizeof prefix, "%s", stage);
+        free(stage);
         fprintf(p->err, "%-*s | %.*s\n", (int)p->name_width, prefix, (int)l->len, l->text);
     }
 }
@@ -162,8 +165,10 @@ static void print_progress(printer *p, const dapt_event *ev)
     size_t done = it->ok + it->failed;
     int width = 24, fill = (int)(done * (size_t)width / it->total);
     clear_progress(p);
-    fprintf(p->err, "%s [%.*s%*s] %zu/%zu ok %zu failed %zu", ev->stage, fill,
+    char *stage = cli_escape(ev->stage);
+    fprintf(p->err, "%s [%.*s%*s] %zu/%zu ok %zu failed %zu", stage, fill,
             "########################", width - fill, "", done, it->total, it->ok, it->failed);
+    free(stage);
     fflush(p->err);
     p->progress_shown = true;
 }
@@ -173,7 +178,9 @@ static void print_stage(printer *p, const dapt_event *ev)
     clear_progress(p);
     char ts[16];
     stamp(ts, sizeof ts, ev->ts_us);
-    fprintf(p->err, "%s %s %s", ts, ev->stage, dapt_state_name(ev->state));
+    char *stage = cli_escape(ev->stage);
+    fprintf(p->err, "%s %s %s", ts, stage, dapt_state_name(ev->state));
+    free(stage);
     if (ev->state == DAPT_STATE_RUNNING && ev->attempt > 1)
         fprintf(p->err, " (attempt %d)", ev->attempt);
     if (ev->state == DAPT_STATE_RUNNING && p->started[ev->stage_index] == 0)
@@ -191,9 +198,25 @@ static void print_stage(printer *p, const dapt_event *ev)
     fputc('\n', p->err);
 }
 
+/* A write of the run store that failed is said at once: the run goes on,
+ * but what the store keeps of it is incomplete. */
+static void check_store(printer *p, dapt_run *run, bool wait)
+{
+    if (p->store_error != NULL || run == NULL)
+        return;
+    p->store_error = dapt_run_store_error(run, wait);
+    if (p->store_error == NULL)
+        return;
+    clear_progress(p);
+    fprintf(p->err, "dapt: the run store failed: %s; this run will not be fully recorded\n",
+            p->store_error);
+    fflush(p->err);
+}
+
 static void on_event(const dapt_event *ev, void *data)
 {
     printer *p = data;
+    check_store(p, ev->run, false);
     switch (ev->kind) {
     case DAPT_EVENT_LOG:
         if (!p->quiet)
@@ -212,8 +235,9 @@ static void on_event(const dapt_event *ev, void *data)
             if (!p->quiet) {
                 char ts[16];
                 stamp(ts, sizeof ts, ev->ts_us);
-                fprintf(p->err, "%s run %s of %s started\n", ts, dapt_run_id(ev->run),
-                        p->workflow);
+                char *name = cli_escape(p->workflow);
+                fprintf(p->err, "%s run %s of %s started\n", ts, dapt_run_id(ev->run), name);
+                free(name);
             }
         } else {
             clear_progress(p);
@@ -466,7 +490,10 @@ static int execute(run_args *a, const char *file, const dapt_workflow *wf,
     uv_close((uv_handle_t *)&sigint, NULL);
     uv_close((uv_handle_t *)&sigterm, NULL);
     dapt_state state = dapt_run_state(p.run);
+    check_store(&p, p.run, true);
     dapt_run_free(p.run);
+    if (p.store_error && p.record)
+        json_object_set_new(p.record, "store_error", json_string(p.store_error));
     uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);
     if (p.record)
@@ -475,6 +502,10 @@ static int execute(run_args *a, const char *file, const dapt_workflow *wf,
     free(p.started);
     fclose(p.out);
     fclose(p.err);
+    if (p.store_error) {
+        free(p.store_error);
+        return CLI_STORE_FAILED;
+    }
     return exit_status(state);
 }
 

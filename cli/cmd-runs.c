@@ -188,7 +188,7 @@ static store *open_store(bool *exists)
     const char *ws = cli_workspace();
     char *db = strcmp(ws, ".") == 0 ? xstrdup(".dapt/dapt.db") : xasprintf("%s/.dapt/dapt.db", ws);
     struct stat sb;
-    *exists = stat(db, &sb) == 0;
+    *exists = lstat(db, &sb) == 0; /* a link is refused by store_open */
     store *st = NULL;
     char *error = NULL;
     if (*exists && store_open(&st, ws, &error) < 0) {
@@ -295,7 +295,7 @@ static void table_add(table *t, const char *const *row)
 {
     t->cells = xrealloc(t->cells, (t->nrows + 1) * t->ncols, sizeof *t->cells);
     for (size_t c = 0; c < t->ncols; c++)
-        t->cells[t->nrows * t->ncols + c] = xstrdup(row[c]);
+        t->cells[t->nrows * t->ncols + c] = cli_escape(row[c]);
     t->nrows++;
 }
 
@@ -383,7 +383,9 @@ static int runs_list(runs_args *a)
 
 static void field(const char *name, const char *value)
 {
-    printf("%-11s%s\n", name, value);
+    char *v = cli_escape(value);
+    printf("%-11s%s\n", name, v);
+    free(v);
 }
 
 /* A JSON value on one line (strings as they are). */
@@ -536,13 +538,13 @@ static int runs_show(runs_args *a)
     json_t *error = json_object_get(rec, "error");
     if (error && !json_is_null(error)) {
         char *s = compact(error);
-        field("error", s);
+        printf("%-11s%s\n", "error", s); /* a message, not a name: as it is */
         free(s);
     }
     json_t *result = json_object_get(rec, "result");
     if (result && (!json_is_null(result) || strcmp(text_of(rec, "state"), "finished") == 0)) {
         char *s = compact(result);
-        field("result", s);
+        printf("%-11s%s\n", "result", s);
         free(s);
     }
     print_stages(json_object_get(rec, "stages"));
@@ -572,7 +574,9 @@ static void print_line(logs_out *o, json_t *l)
     /* As `dapt run` prints them: the stage (#item), or dapt for the run's
      * own lines. */
     char prefix[200];
-    const char *stage = json_string_value(json_object_get(l, "stage"));
+    char *stage = json_is_string(json_object_get(l, "stage"))
+                      ? cli_escape(json_string_value(json_object_get(l, "stage")))
+                      : NULL;
     json_t *item = json_object_get(l, "item");
     if (stage == NULL)
         snprintf(prefix, sizeof prefix, "dapt");
@@ -580,6 +584,7 @@ static void print_line(logs_out *o, json_t *l)
         snprintf(prefix, sizeof prefix, "%s#%lld", stage, (long long)json_integer_value(item));
     else
         snprintf(prefix, sizeof prefix, "%s", stage);
+    free(stage);
     json_t *text = json_object_get(l, "text");
     printf("%-*s | ", o->width, prefix);
     fwrite(json_string_value(text), 1, json_string_length(text), stdout);

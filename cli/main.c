@@ -416,6 +416,18 @@ int cli_usage(const cli_command *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+char *cli_escape(const char *s)
+{
+    strbuf sb = {0};
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            strbuf_printf(&sb, "\\x%02x", *p);
+        else
+            strbuf_putc(&sb, (char)*p);
+    }
+    return sb.buf ? strbuf_detach(&sb) : xstrdup("");
+}
+
 void cli_print_diags(FILE *out, dapt_diags *diags)
 {
     dapt_diags_sort(diags);

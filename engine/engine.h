@@ -130,6 +130,8 @@ int load_choice(load_ctx *lc, const ynode *v, const char *what, const char *cons
                 size_t count);
 /* Typed field readers: 0 when absent or read, -1 when wrong (reported). */
 int load_string(load_ctx *lc, const ynode *n, const char *what, char **out);
+/* 0, or -1 after an error at n: a NUL or another control character in n. */
+int load_check_chars(load_ctx *lc, const ynode *n, const char *what);
 bool load_valid_name(const char *name);
 /* metadata: name and annotations, for every kind */
 int load_metadata(load_ctx *lc, const ynode *doc, char **name, json_t **annotations);
@@ -358,6 +360,9 @@ int user_modules_merge(dapt_plugin_info *out, const dapt_plugin_info *scanned,
 /* fs.c: mkdir -p (each missing folder with `mode`); 0, or -1 with errno
  * (ENOTDIR when `path` exists and is not a folder). */
 int fs_mkdir_p(const char *path, mode_t mode);
+/* 0 when `path` is not a symbolic link (or does not exist); -1 with
+ * *error and errno ELOOP when it is one. */
+int fs_refuse_symlink(const char *path, char **error);
 /* write() all of it, again after EINTR and short writes; 0 or -1/errno. */
 int fs_write_all(int fd, const void *data, size_t n);
 /* Write a file so that a crash leaves the old one or the new one, never
@@ -1025,6 +1030,9 @@ void store_put_stage_fields(store *st, const char *run_id, size_t index, const s
 void store_put_lines(store *st, const char *run_id, const dapt_log_line *lines, size_t count);
 /* Wait until everything queued so far is written. */
 void store_flush(store *st);
+/* The first write of the store that failed (a full disk, an I/O error),
+ * as a message; NULL while every write went in.  New string. */
+char *store_write_error(store *st);
 /* Queries (any time; see cmd-runs.c). filter: {workflow, state, limit}.
  * New references; -1 with *error. */
 int store_list_runs(store *st, json_t **out, const char *workflow, const char *state,

@@ -44,6 +44,21 @@ int fs_mkdir_p(const char *path, mode_t mode)
     return rc;
 }
 
+int fs_refuse_symlink(const char *path, char **error)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+        return 0;
+    char target[512];
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    target[n < 0 ? 0 : n] = '\0';
+    *error = xasprintf("%s is a symbolic link (to %s): dapt does not follow links under .dapt/, "
+                       "which could point at any file; replace it with a file or folder of its own",
+                       path, n < 0 ? "?" : target);
+    errno = ELOOP;
+    return -1;
+}
+
 int fs_write_all(int fd, const void *data, size_t n)
 {
     const char *p = data;

@@ -243,11 +243,42 @@ static int write_json(const char *dir, const char *name, const json_t *value, si
     return rc;
 }
 
+/* A JSON file, not followed when it is a symbolic link; NULL when it
+ * cannot be read. */
+static json_t *load_json_nofollow(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return NULL;
+    json_t *v = json_loadfd(fd, 0, NULL);
+    close(fd);
+    return v;
+}
+
+/* The artifact folders (ROOT, ROOT/NS, ROOT/NS/KEY) are not followed when
+ * they are symbolic links: -1 with *error. */
+static int art_no_symlinks(const objstore *os, const objreq *r, char **error)
+{
+    char *ns = xasprintf("%s/%s", os->root, r->ns);
+    char *key = xasprintf("%s/%s", ns, r->key);
+    char *why = NULL;
+    int rc = fs_refuse_symlink(os->root, &why) < 0 || fs_refuse_symlink(ns, &why) < 0 ||
+                     fs_refuse_symlink(key, &why) < 0
+                 ? -1
+                 : 0;
+    if (rc < 0)
+        *error = xasprintf("artifact `%s` in namespace `%s`: %s", r->key, r->ns, why);
+    free(why);
+    free(ns);
+    free(key);
+    return rc;
+}
+
 /* created_at of an artifact's existing metadata, or NULL. */
 static char *meta_created_at(const char *dir)
 {
     char *path = xasprintf("%s/%s", dir, META_FILE);
-    json_t *meta = json_load_file(path, 0, NULL);
+    json_t *meta = load_json_nofollow(path);
     free(path);
     const char *s = json_string_value(json_object_get(meta, "created_at"));
     char *out = s ? xstrdup(s) : NULL;
@@ -259,6 +290,10 @@ static int art_put(objstore *os, const objreq *r, char **error)
 {
     char *dir = xasprintf("%s/%s/%s", os->root, r->ns, r->key);
     char *what = NULL;
+    if (art_no_symlinks(os, r, error) < 0) {
+        free(dir);
+        return -1;
+    }
     int rc = 0;
     pthread_mutex_lock(&os->art_lock);
     if (fs_mkdir_p(dir, 0777) < 0) {
@@ -293,7 +328,7 @@ static int art_put(objstore *os, const objreq *r, char **error)
 static json_t *art_pickle_ref(const char *dir, const char *object_path)
 {
     char *meta_path = xasprintf("%s/%s", dir, META_FILE);
-    json_t *meta = json_load_file(meta_path, 0, NULL);
+    json_t *meta = load_json_nofollow(meta_path);
     free(meta_path);
     json_t *ref = NULL;
     const char *type = json_string_value(json_object_get(meta, "value_type"));
@@ -312,13 +347,26 @@ static int art_get(objstore *os, const objreq *r, json_t **value, char **error)
 {
     char *dir = xasprintf("%s/%s/%s", os->root, r->ns, r->key);
     char *path = xasprintf("%s/%s", dir, OBJECT_FILE);
+    if (art_no_symlinks(os, r, error) < 0) {
+        free(path);
+        free(dir);
+        return -1;
+    }
     pthread_mutex_lock(&os->art_lock);
     int rc = 1;
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
+    if (fd >= 0 && f == NULL)
+        close(fd);
     if (f != NULL && (*value = art_pickle_ref(dir, path)) != NULL) {
         fclose(f);
     } else if (f == NULL && (errno == ENOENT || errno == ENOTDIR)) {
         rc = 0;
+    } else if (f == NULL && errno == ELOOP) {
+        *error = xasprintf("cannot read artifact `%s` in namespace `%s`: %s is a symbolic link, "
+                           "which dapt does not follow under .dapt/",
+                           r->key, r->ns, path);
+        rc = -1;
     } else if (f == NULL) {
         *error = xasprintf("cannot read artifact `%s` in namespace `%s`: %s: %s", r->key, r->ns,
                            path, strerror(errno));
@@ -342,10 +390,12 @@ static int art_get(objstore *os, const objreq *r, json_t **value, char **error)
 /* 1 when the artifact holds an object, 0 when not, -1 with *error. */
 static int art_exists(objstore *os, const objreq *r, char **error)
 {
+    if (art_no_symlinks(os, r, error) < 0)
+        return -1;
     char *path = xasprintf("%s/%s/%s/%s", os->root, r->ns, r->key, OBJECT_FILE);
     struct stat st;
     int rc = 1;
-    if (stat(path, &st) < 0) {
+    if (lstat(path, &st) < 0) {
         rc = errno == ENOENT || errno == ENOTDIR ? 0 : -1;
         if (rc < 0)
             *error = xasprintf("cannot look for artifact `%s` in namespace `%s`: %s: %s", r->key,

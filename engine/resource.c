@@ -83,8 +83,29 @@ int load_string(load_ctx *lc, const ynode *n, const char *what, char **out)
                    ynode_describe(n), n->str);
         return -1;
     }
+    if (load_check_chars(lc, n, what) < 0)
+        return -1;
     free(*out);
     *out = xstrndup(n->str, n->len);
+    return 0;
+}
+
+int load_check_chars(load_ctx *lc, const ynode *n, const char *what)
+{
+    for (size_t i = 0; i < n->len; i++) {
+        unsigned char c = (unsigned char)n->str[i];
+        if (c == '\0') {
+            load_error(lc, n->pos, "`%s` holds a NUL character (\\u0000): it would be cut there",
+                       what);
+            return -1;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            /* ESC, CR or LF in a name would let it forge lines where it is printed */
+            load_error(lc, n->pos, "`%s` holds a control character (\\x%02x): names are printed "
+                       "on terminals and in logs, write it without", what, c);
+            return -1;
+        }
+    }
     return 0;
 }
 

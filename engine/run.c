@@ -2448,6 +2448,16 @@ fail:
     return -1;
 }
 
+char *dapt_run_store_error(dapt_run *run, bool wait)
+{
+    struct run *r = (struct run *)run;
+    if (r == NULL || r->store == NULL)
+        return NULL;
+    if (wait)
+        store_flush(r->store);
+    return store_write_error(r->store);
+}
+
 void dapt_run_free(dapt_run *run)
 {
     struct run *r = (struct run *)run;

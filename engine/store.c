@@ -272,7 +272,7 @@ struct store {
     pthread_cond_t ckpt;
     bool ckpt_wanted;
     bool ckpt_closing;
-    char *werror; /* the first write that failed (kept for debugging) */
+    char *werror; /* the first write that failed (under mutex) */
 };
 
 static void qval_free(qval *v)
@@ -475,7 +475,7 @@ static int lock_try(const store *st, const char *run_id, bool *busy)
     if (!run_id_safe(run_id))
         return -1;
     char *path = lock_path(st, run_id);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     free(path);
     if (fd < 0)
         return -1;
@@ -749,10 +749,41 @@ void store_flush(store *st)
 /* The writer thread                                                   */
 /* ------------------------------------------------------------------ */
 
+/* What went wrong in words: a full disk is named as one (SQLite says
+ * "disk I/O error" or "database or disk is full"). */
+static char *store_why(sqlite3 *db, int sys_errno)
+{
+    int code = db ? sqlite3_errcode(db) : SQLITE_OK;
+    int sys = db && sys_errno == 0 ? sqlite3_system_errno(db) : sys_errno;
+    if (sys == ENOSPC || sys == EDQUOT || (code & 0xff) == SQLITE_FULL)
+        return xstrdup("no space left on the device (free some, then run again)");
+    if (sys_errno != 0 || db == NULL)
+        return xstrdup(strerror(sys_errno));
+    return xstrdup(sqlite3_errmsg(db));
+}
+
+/* The first write error; with `sys_errno` 0 it is SQLite's. */
+static void werror_set_errno(store *st, const char *what, int sys_errno)
+{
+    char *why = store_why(sys_errno ? NULL : st->wdb, sys_errno);
+    pthread_mutex_lock(&st->mutex);
+    if (st->werror == NULL)
+        st->werror = xasprintf("%s %s: %s", st->db_path, what, why);
+    pthread_mutex_unlock(&st->mutex);
+    free(why);
+}
+
 static void werror_set(store *st, const char *what)
 {
-    if (st->werror == NULL)
-        st->werror = xasprintf("%s: %s", what, sqlite3_errmsg(st->wdb));
+    werror_set_errno(st, what, 0);
+}
+
+char *store_write_error(store *st)
+{
+    pthread_mutex_lock(&st->mutex);
+    char *e = st->werror ? xstrdup(st->werror) : NULL;
+    pthread_mutex_unlock(&st->mutex);
+    return e;
 }
 
 static void bind_vals(sqlite3_stmt *stmt, const qval *v, int n)
@@ -845,18 +876,18 @@ static int log_append(store *st, wrun *wr, const char *text, size_t len, int64_t
             return -1;
         }
         char *path = log_path(st, wr->id);
-        wr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        wr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
         free(path);
         struct stat sb;
         if (wr->log_fd < 0 || fstat(wr->log_fd, &sb) < 0) {
-            werror_set(st, "cannot open a run's log file");
+            werror_set_errno(st, "cannot open a run's log file", errno);
             return -1;
         }
         wr->log_off = sb.st_size;
     }
     *off = wr->log_off;
     if (fs_write_all(wr->log_fd, text, len) < 0) {
-        werror_set(st, "cannot write a run's log file");
+        werror_set_errno(st, "cannot write a run's log file", errno);
         /* what went in before the error is not referenced: skip past it */
         struct stat sb;
         if (fstat(wr->log_fd, &sb) == 0)
@@ -1016,7 +1047,8 @@ static int exec_sql(sqlite3 *db, const char *sql)
 }
 
 /* Write a batch in one transaction; a batch that fails is dropped (the
- * engine goes on; the error is kept in st->werror). */
+ * engine goes on; the error is kept in st->werror for store_write_error,
+ * and what was committed before stays as it was). */
 static void write_batch(store *st, qitem *batch)
 {
     int rc = exec_sql(st->wdb, "BEGIN IMMEDIATE");
@@ -1125,7 +1157,9 @@ static void *writer_main(void *arg)
 static int db_open(sqlite3 **db, const char *path, char **error)
 {
     int rc = sqlite3_open_v2(
-        path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        path, db,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+        NULL);
     if (rc != SQLITE_OK) {
         *error =
             xasprintf("cannot open %s: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
@@ -1143,7 +1177,10 @@ static int db_exec(sqlite3 *db, const char *sql, const char *path, char **error)
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
         return 0;
-    *error = xasprintf("%s: %s", path, msg ? msg : sqlite3_errmsg(db));
+    /* a full disk is said as such, not as "disk I/O error" */
+    char *why = store_why(db, 0);
+    *error = xasprintf("%s: %s", path, why);
+    free(why);
     sqlite3_free(msg);
     return -1;
 }
@@ -1265,6 +1302,21 @@ static void store_free(store *st)
     free(st);
 }
 
+/* .dapt/ and what the store keeps there are not followed when they are
+ * symbolic links: a link could make the store write, or show in its
+ * errors, any file the user can reach. */
+static int store_no_symlinks(const store *st, const char *dir, char **error)
+{
+    char *wal = xasprintf("%s-wal", st->db_path), *shm = xasprintf("%s-shm", st->db_path);
+    const char *paths[] = {dir, st->lock_dir, st->log_dir, st->db_path, wal, shm};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0] && rc == 0; i++)
+        rc = fs_refuse_symlink(paths[i], error);
+    free(wal);
+    free(shm);
+    return rc;
+}
+
 int store_open(store **out, const char *workspace, char **error)
 {
     *out = NULL;
@@ -1287,10 +1339,10 @@ int store_open(store **out, const char *workspace, char **error)
     st->lock_dir = xasprintf("%s/runs", dir);
     st->log_dir = xasprintf("%s/logs", dir);
     st->rlog_fd = -1;
-    int rc = fs_mkdir_p(st->lock_dir, 0755);
-    if (rc == 0)
+    int rc = store_no_symlinks(st, dir, error);
+    if (rc == 0 && (rc = fs_mkdir_p(st->lock_dir, 0755)) == 0)
         rc = fs_mkdir_p(st->log_dir, 0755);
-    if (rc < 0)
+    if (rc < 0 && *error == NULL)
         *error = xasprintf("cannot create %s: %s", st->log_dir, strerror(errno));
     free(dir);
     if (rc < 0 || db_open(&st->wdb, st->db_path, error) < 0 || schema_init(st, error) < 0 ||
@@ -1650,7 +1702,7 @@ static void sql_log_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             close(st->rlog_fd);
         free(st->rlog_run);
         char *path = log_path(st, run);
-        st->rlog_fd = open(path, O_RDONLY | O_CLOEXEC);
+        st->rlog_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         free(path);
         st->rlog_run = xstrdup(run);
     }

@@ -148,6 +148,8 @@ static void stage_add_dep(load_ctx *lc, dapt_stage *st, const ynode *item)
                    ynode_describe(item), item->str);
         return;
     }
+    if (load_check_chars(lc, item, "depends_on") < 0)
+        return;
     name = xstrndup(item->str, item->len);
     /* kept: each entry is one positional argument, so the output of a
      * stage listed twice is passed twice */
@@ -244,7 +246,12 @@ static int stage_load_resources(load_ctx *lc, dapt_stage *st, const ynode *v)
             continue;
         if (strcmp(k->str, "memory") == 0) {
             int64_t bytes;
-            if (stage_number(val, &d) && d >= 0) {
+            if (stage_number(val, &d) && d >= 0 && !(d < 9.2e18)) {
+                /* (int64_t)d is undefined past INT64_MAX: say so instead */
+                load_error(lc, val->pos,
+                           "resource `memory` is too large: at most 9.2e18 bytes (8 EiB)");
+                rc = -1;
+            } else if (stage_number(val, &d) && d >= 0) {
                 st->resources.memory = (int64_t)d;
             } else if (val->type == YNODE_SCALAR && !ynode_is_null(val) &&
                        dapt_parse_bytes(&bytes, val->str) == 0) {

@@ -587,6 +587,11 @@ const char *dapt_run_id(const dapt_run *run); /* borrowed */
 json_t *dapt_run_result(const dapt_run *run);
 /* The run record of ARCHITECTURE.md section 7.  New reference. */
 json_t *dapt_run_record(const dapt_run *run);
+/* The first write of the run store that failed (a full disk...): what the
+ * store has of the run is then incomplete.  With `wait`, after what was
+ * queued is written (the run's end, when it is closed).  NULL when every
+ * write went in, or the run has no store.  New string (free()). */
+char *dapt_run_store_error(dapt_run *run, bool wait);
 void dapt_run_free(dapt_run *run);
 
 /*

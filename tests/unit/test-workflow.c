@@ -200,6 +200,24 @@ static void test_bad_values(void **state)
     unload(&l);
 }
 
+/* A memory size past what int64_t holds is refused, not converted. */
+static void test_memory_too_large(void **state)
+{
+    loaded l;
+    load(&l, "name: w\n"
+             "stages:\n"
+             "  - name: a\n"
+             "    target: p.a\n"
+             "    resources: {memory: 1e300}\n"
+             "  - name: b\n"
+             "    target: p.b\n"
+             "    resources: {memory: 9.3e18}\n");
+    assert_int_equal(l.rc, -1);
+    assert_diag(&l, 0, "5:25: error: resource `memory` is too large: at most 9.2e18 bytes (8 EiB)");
+    assert_diag(&l, 1, "8:25: error: resource `memory` is too large: at most 9.2e18 bytes (8 EiB)");
+    unload(&l);
+}
+
 /* What Flowdapt reads only from `options`, or only beside `target`: the
  * other place is ignored, with a warning. */
 static void test_options_only_where_flowdapt_reads_them(void **state)
@@ -303,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_options_override_warns),
         cmocka_unit_test(test_cross_stage_checks),
         cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_memory_too_large),
         cmocka_unit_test(test_options_only_where_flowdapt_reads_them),
         cmocka_unit_test(test_depends_on_single_and_twice),
         cmocka_unit_test(test_big_workflow_is_fast_enough_to_load),
