@@ -443,6 +443,27 @@ static size_t longest_name(const dapt_workflow *wf)
     return w > 40 ? 40 : w;
 }
 
+/* Whether the executor settings are wrong (as the run would find): then
+ * *error (caller frees) says so, where the setting is in front.  Problems
+ * of the settings files themselves are the run's to report. */
+static bool settings_fault(const char *workspace, const dapt_registry *reg, char **error)
+{
+    json_t *settings = NULL;
+    dapt_diags diags;
+    dapt_diags_init(&diags);
+    bool fault = false;
+    char *err = NULL;
+    if (dapt_settings_load(&settings, workspace, &diags) == 0 && reg != NULL &&
+        run_check_settings(settings, reg, &err) < 0) {
+        *error = settings_locate_error(workspace, err);
+        fault = true;
+    }
+    free(err);
+    json_decref(settings);
+    dapt_diags_free(&diags);
+    return fault;
+}
+
 static int execute(run_args *a, const char *file, const dapt_workflow *wf,
                    const dapt_registry *reg)
 {
@@ -471,6 +492,16 @@ static int execute(run_args *a, const char *file, const dapt_workflow *wf,
         .event_data = &p,
     };
     char *error = NULL;
+    if (settings_fault(opts.workspace, reg, &error)) {
+        /* named where the setting is (dapt.yaml:LINE:COL, $DAPT__...),
+         * not as the workflow's fault */
+        fprintf(stderr, "dapt: %s\n", error);
+        free(error);
+        free(p.started);
+        fclose(p.out);
+        fclose(p.err);
+        return CLI_FAILED;
+    }
     if (dapt_run_start(&p.run, loop, wf, &opts, &error) < 0) {
         fprintf(stderr, "dapt: %s: %s\n", file, error);
         free(error);

@@ -478,7 +478,9 @@ static int apply_validate(apply_file *f, const char *root, dapt_registry **reg, 
             }
             char *error = NULL;
             if (*reg != NULL && run_check_settings(settings, *reg, &error) < 0) {
-                dapt_diags_add(diags, f->arg, (dapt_pos){0, 0}, DAPT_SEV_ERROR, "%s", error);
+                char *located = settings_locate_error(root, error);
+                dapt_diags_add(diags, f->arg, (dapt_pos){0, 0}, DAPT_SEV_ERROR, "%s", located);
+                free(located);
                 rc = -1;
             }
             free(error);

@@ -968,6 +968,16 @@ void settings_merge(json_t *base, const json_t *over);
  * before DAPT__A__B refines it; a name with an empty level (DAPT__A____B,
  * DAPT__A__) is ignored. */
 void settings_apply_env(json_t *settings, char *const *env);
+/* Where the setting at `path` ("services.compute.executor.workers") comes
+ * from, for messages: "$DAPT__SERVICES__COMPUTE__EXECUTOR__WORKERS" when a
+ * variable gives it (or a level above it), else "FILE:LINE:COL" of its key
+ * (or of the deepest level of it there) in WORKSPACE/dapt.yaml, else in
+ * the user's config.yaml; NULL when none has it.  Caller frees. */
+char *settings_where(const char *workspace, const char *path);
+/* A settings error ("services.compute.executor.x: ...", as
+ * run_check_settings gives them) with where the setting comes from in
+ * front: "WS/dapt.yaml:5:7: services...".  Caller frees. */
+char *settings_locate_error(const char *workspace, const char *error);
 
 /* configs.c: the `kind: config` resources of a workspace (catalog 1.6). */
 /* The merged data of the configs that select `wf`: name selectors first,

@@ -2377,8 +2377,13 @@ int dapt_run_start(dapt_run **out, struct uv_loop_s *loop, const dapt_workflow *
             goto fail;
         reg = own_reg;
     }
-    if (read_exec_settings(&es, settings, reg, error) < 0)
+    if (read_exec_settings(&es, settings, reg, error) < 0) {
+        /* the settings are at fault, not the workflow: say where they are */
+        char *located = settings_locate_error(opts->workspace, *error);
+        free(*error);
+        *error = located;
         goto fail;
+    }
     r->slots_total = es.workers;
     r->grace_ms = es.grace_ms;
     r->use_processes = es.use_processes;

@@ -260,3 +260,102 @@ int dapt_settings_load(json_t **out, const char *workspace, dapt_diags *diags)
     *out = settings;
     return dapt_diags_count(diags, DAPT_SEV_ERROR) == errors_before ? 0 : -1;
 }
+
+/* ------------------------------------------------------------------ */
+/* Where a setting comes from                                          */
+/* ------------------------------------------------------------------ */
+
+/* The key node of `path` ("a.b.c") in the first document of `file`, or
+ * of the deepest level of it the file has; its position in *pos.  false
+ * when the file does not have even the first level. */
+static bool file_key_pos(const char *file, const char *path, dapt_pos *pos)
+{
+    char *buf = NULL, *cause = NULL;
+    size_t len = 0;
+    int rc = read_file(file, &buf, &len, &cause);
+    free(cause);
+    if (rc <= 0)
+        return false;
+    ydocs docs;
+    dapt_diags diags;
+    dapt_diags_init(&diags);
+    bool found = false;
+    if (ynode_parse(&docs, file, buf, len, &diags) == 0 && docs.count > 0) {
+        const ynode *map = docs.docs[0].root;
+        char *copy = xstrdup(path);
+        for (char *seg = copy, *dot; map != NULL; seg = dot + 1) {
+            dot = strchr(seg, '.');
+            if (dot)
+                *dot = '\0';
+            const ynode *key = ynode_key(map, seg);
+            if (key == NULL)
+                break;
+            *pos = key->pos;
+            found = true;
+            map = ynode_get(map, seg);
+            if (dot == NULL)
+                break;
+        }
+        free(copy);
+    }
+    ynode_docs_free(&docs);
+    dapt_diags_free(&diags);
+    free(buf);
+    return found;
+}
+
+/* The variable DAPT__A__B for the path "a.b" (caller frees). */
+static char *env_name(const char *path, size_t n)
+{
+    strbuf sb = {0};
+    strbuf_puts(&sb, ENV_PREFIX);
+    for (size_t i = 0; i < n; i++) {
+        char c = path[i];
+        if (c == '.')
+            strbuf_puts(&sb, ENV_SEP);
+        else
+            strbuf_putc(&sb, (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c));
+    }
+    return strbuf_detach(&sb);
+}
+
+char *settings_where(const char *workspace, const char *path)
+{
+    /* a variable wins: the one for the path, or for a level above it */
+    for (size_t n = strlen(path); n > 0; n--) {
+        if (path[n] != '\0' && path[n] != '.')
+            continue;
+        char *var = env_name(path, n);
+        const char *v = getenv(var);
+        if (v != NULL) {
+            char *s = xasprintf("$%s", var);
+            free(var);
+            return s;
+        }
+        free(var);
+    }
+    char *files[2] = {workspace ? xasprintf("%s/dapt.yaml", workspace) : NULL,
+                      settings_user_file()};
+    char *where = NULL;
+    for (size_t i = 0; i < 2 && where == NULL; i++) {
+        dapt_pos pos;
+        if (files[i] != NULL && file_key_pos(files[i], path, &pos))
+            where = xasprintf("%s:%d:%d", files[i], pos.line, pos.column);
+    }
+    free(files[0]);
+    free(files[1]);
+    return where;
+}
+
+char *settings_locate_error(const char *workspace, const char *error)
+{
+    const char *colon = strstr(error, ": ");
+    if (colon == NULL || strncmp(error, "services.", 9) != 0)
+        return xstrdup(error);
+    char *path = xstrndup(error, (size_t)(colon - error));
+    char *where = settings_where(workspace, path);
+    free(path);
+    char *s = where ? xasprintf("%s: %s", where, error) : xstrdup(error);
+    free(where);
+    return s;
+}

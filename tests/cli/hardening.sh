@@ -114,4 +114,23 @@ YAML
     cd "$TMP" && umount "$TMP/full"
 fi
 
+# --- executor settings: named where they are, not as the workflow's fault --
+ws settings
+printf 'name: w\nstages: [{name: s, target: dapt.echo}]\n' >w.yaml
+printf 'services:\n  compute:\n    executor:\n      target: dapt.executor.local\n      workres: 2\n' \
+    >dapt.yaml
+expect_exit 1 "a misspelt executor setting stops the run" "$DAPT" run w.yaml
+contains "$TMP/err" "dapt: ./dapt.yaml:5:7: services.compute.executor.workres: dapt.executor.local has no setting \`workres\`; did you mean \`workers\`?" \
+    "... named at its line in dapt.yaml"
+lacks "$TMP/err" "w.yaml" "... not blamed on the workflow"
+rm dapt.yaml
+expect_exit 1 "a bad DAPT__ variable stops the run" \
+    env DAPT__SERVICES__COMPUTE__EXECUTOR__WORKERS=abc "$DAPT" run w.yaml
+contains "$TMP/err" "dapt: \$DAPT__SERVICES__COMPUTE__EXECUTOR__WORKERS: services.compute.executor.workers:" \
+    "... named by the variable"
+expect_exit 1 "a variable above the key is named too" \
+    env 'DAPT__SERVICES__COMPUTE__EXECUTOR={"target": "dapt.executor.local", "wrokers": 2}' "$DAPT" run w.yaml
+contains "$TMP/err" "dapt: \$DAPT__SERVICES__COMPUTE__EXECUTOR: services.compute.executor.wrokers:" \
+    "... the object's variable"
+
 done_testing
