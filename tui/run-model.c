@@ -32,6 +32,7 @@ typedef struct model {
     run_model pub;      /* first: a run_model * is a model * */
     size_t last_stage;  /* the stage of the last line looked up */
     uv_timer_t *closer; /* frees the engine's run once it is closed */
+    bool store_said;    /* a failed write of the run store was shown */
 } model;
 
 /* ------------------------------------------------------------------ */
@@ -231,9 +232,26 @@ static void on_log(model *mm, const dapt_event *ev)
     app_invalidate(m->app);
 }
 
+/* A write of the run store failed (a full disk): said at once, on the
+ * status line, once per run; state changes are when it is looked at. */
+static void check_store(model *mm, const dapt_event *ev)
+{
+    if (mm->store_said || ev->run == NULL)
+        return;
+    char *why = dapt_run_store_error(ev->run, false);
+    if (why == NULL)
+        return;
+    mm->store_said = true;
+    app_message(mm->pub.app, SLOT_ERROR, "run %s: the run store failed: %s; this run will not be "
+                "fully recorded", mm->pub.id ? mm->pub.id : "?", why);
+    free(why);
+}
+
 static void on_event(const dapt_event *ev, void *data)
 {
     model *mm = data;
+    if (ev->kind == DAPT_EVENT_RUN || ev->kind == DAPT_EVENT_STAGE)
+        check_store(mm, ev);
     switch (ev->kind) {
     case DAPT_EVENT_RUN:
         on_run(mm, ev);
