@@ -41,9 +41,13 @@ int main(int argc, char **argv)
     }
     /* programs a stage starts must not hold the engine's socket open */
     fcntl((int)fd, F_SETFD, flags | FD_CLOEXEC);
-    /* die with the engine: a worker whose dapt was killed (kill -9, OOM)
-     * must not run its stage on to the end */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* what a stage starts and leaves (daemons too) becomes our child, to
+     * be killed when its call ends (worker.c) */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* stop with the engine: a worker whose dapt was killed (kill -9, OOM)
+     * must not run its stage on to the end; SIGHUP cancels the call and
+     * ends the worker's process group soon after (worker.c) */
+    prctl(PR_SET_PDEATHSIG, SIGHUP);
     if (getppid() == 1)
         return 1; /* the engine died before we got here */
     return worker_main((int)fd);

@@ -13,6 +13,10 @@
  * task goes to the idle worker that became idle last, so a chain of
  * stages keeps running on the process that is awake and warm.
  *
+ * Every worker leads its own process group (and session): what its stages
+ * start is in it, and is killed with it (SIGKILL to the group) when the
+ * worker is killed, when it exits, and when close()'s grace is over.
+ *
  * A worker that dies is named precisely in the task it held ("worker
  * process 123 was killed by SIGSEGV (segmentation fault)") and replaced.
  * Calls into run.c are never made from submit or stop (run.c holds its
@@ -133,6 +137,15 @@ static void worker_dispatch(worker *w, task *t);
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
+
+/* SIGKILL to a worker's process group: the worker and what its stages
+ * left.  Safe after the worker was reaped: a group's id is not reused
+ * while any member lives. */
+static void worker_kill_group(worker *w)
+{
+    if (w->pid > 0)
+        kill(-(pid_t)w->pid, SIGKILL);
+}
 
 static void push_task(task ***v, size_t *n, size_t *cap, task *t)
 {
@@ -358,7 +371,7 @@ static void worker_broken(worker *w, char *why)
     if (!uv_is_closing((uv_handle_t *)&w->sock))
         uv_read_stop((uv_stream_t *)&w->sock);
     if (!w->exited)
-        uv_process_kill(&w->proc, SIGKILL);
+        worker_kill_group(w);
 }
 
 static int frame_results(worker *w, task *t, const json_t *r)
@@ -653,6 +666,7 @@ static void worker_exited(uv_process_t *proc, int64_t status, int sig)
     worker *w = proc->data;
     executor *ex = w->ex;
     w->exited = true;
+    worker_kill_group(w); /* what its stages left running */
     if (ex->closing) {
         worker_close(w);
         return;
@@ -741,6 +755,7 @@ static int worker_spawn(executor *ex, size_t slot, char **error)
     opts.exit_cb = worker_exited;
     opts.stdio = stdio;
     opts.stdio_count = 4;
+    opts.flags = UV_PROCESS_DETACHED; /* setsid: its own process group */
     int rc = uv_spawn(ex->loop, &w->proc, &opts);
     close(sv[1]);
     close(outp[1]);
@@ -886,7 +901,7 @@ static void process_stop(struct executor *ex, task *t, bool kill)
     if (w->exited)
         return;
     if (kill) {
-        uv_process_kill(&w->proc, SIGKILL);
+        worker_kill_group(w);
         return;
     }
     if (ex->cancel_frame) {
@@ -1005,7 +1020,7 @@ static void grace_over(uv_timer_t *timer)
     for (size_t i = 0; i < ex->nslots; i++) {
         worker *w = ex->slots[i];
         if (w != NULL && !w->exited)
-            uv_process_kill(&w->proc, SIGKILL);
+            worker_kill_group(w);
     }
 }
 

@@ -13,6 +13,12 @@
  * SIGTERM only sets the flag stages see as dapt_ctx_cancelled(); the
  * engine kills (SIGKILL) what does not stop.  EOF on the socket is the
  * order to exit.
+ *
+ * The worker leads its process group and is a subreaper (dapt-worker.c):
+ * when a call ends, and before the worker exits, every process its stages
+ * left (its children, what they left to us, its group) is killed.  SIGHUP
+ * (dapt-worker asks for it when the engine dies) cancels the running call
+ * and, DEATH_GRACE_S later, kills the whole group, worker included.
  */
 #include "config.h"
 
@@ -23,8 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -42,6 +51,11 @@
  * still show as it goes. */
 #define STDOUT_BUFFER (64 * 1024)
 #define FLUSH_STDOUT_MS 100
+/* After the engine died (SIGHUP): how long the call has to stop (dapt.shell
+ * stops its program) before the group is killed. */
+#define DEATH_GRACE_S 2
+/* Rounds of killing what a call left: each may free grandchildren to us. */
+#define REAP_ROUNDS 64
 
 /* Set by SIGTERM: the running call should stop.  host_ctx reads it. */
 static volatile sig_atomic_t worker_cancel;
@@ -78,6 +92,21 @@ static void on_term(int sig, siginfo_t *info, void *uctx)
         return;
     }
     worker_cancel = 1;
+}
+
+/* The engine is gone: stop the call now, the whole group soon. */
+static void on_hup(int sig)
+{
+    (void)sig;
+    worker_cancel = 1;
+    alarm(DEATH_GRACE_S);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    kill(-getpgrp(), SIGKILL);
+    _exit(1);
 }
 
 /* SIGINT is caught, not ignored: an ignored signal stays ignored in the
@@ -132,6 +161,61 @@ static void signals_init(void)
     sa.sa_flags = SA_RESTART;
     sa.sa_handler = on_int;
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+}
+
+/* SIGKILL to every process that is our child or in our process group
+ * (but us).  /proc/PID/stat: "PID (COMM) STATE PPID PGRP ...". */
+static void kill_left(pid_t self, pid_t group)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end != '\0' || pid <= 0 || pid == self)
+            continue;
+        char path[64], buf[512];
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *f = fopen(path, "re");
+        if (f == NULL)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')'); /* COMM may hold anything */
+        long ppid, pgrp;
+        char state;
+        if (p != NULL && sscanf(p + 1, " %c %ld %ld", &state, &ppid, &pgrp) == 3 &&
+            (ppid == self || pgrp == group))
+            kill((pid_t)pid, SIGKILL);
+    }
+    closedir(d);
+}
+
+/* What the stages left running ends with their call: one waitpid tells
+ * whether there is anything (the common case: nothing, ECHILD). */
+static void reap_left(void)
+{
+    pid_t self = getpid(), group = getpgrp();
+    bool leader = group == self;
+    for (int round = 0; round < REAP_ROUNDS; round++) {
+        pid_t r = waitpid(-1, NULL, WNOHANG);
+        if (r > 0)
+            continue;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return; /* no children: what we left in our group went with them */
+        kill_left(self, leader ? group : -1);
+        while (waitpid(-1, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
 }
 
 static void out_flush(worker *w)
@@ -383,6 +467,7 @@ static void worker_call(worker *w, const json_t *msg)
             last = now;
         }
     }
+    reap_left();
     results_flush(w);
     out_frame(w, json_pack("{s:s, s:I}", "op", "done", "id", w->id));
     out_flush(w);
@@ -444,6 +529,7 @@ int worker_main(int fd)
         status = 1;
     if (flushing)
         flusher_stop(flusher);
+    reap_left();
     fflush(stdout);
     json_decref(w.results);
     wire_reader_free(&w.in);

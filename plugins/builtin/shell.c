@@ -7,7 +7,11 @@
  * standard input is `stdin` (from an unlinked temporary file, so a program
  * that does not read it cannot block us, and one that exits early cannot
  * SIGPIPE us) or /dev/null; its standard error passes through to the
- * stage's log.
+ * stage's log.  The program runs in its own process group, killed when
+ * the program ends or is stopped (cancel, timeout): what it put in the
+ * background does not outlive the stage.  A small guard process leads
+ * that group and waits for the program: when dapt (or its worker) dies,
+ * the guard kills the group.
  */
 #define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -149,23 +154,77 @@ static int stdin_fd(const char *text, size_t len)
     return fd;
 }
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void child_exec(const command *cmd, int in, int out, int status)
+/* The guard's answer to its parent's death (SIGHUP): the whole group. */
+static void guard_orphaned(int sig)
+{
+    (void)sig;
+    kill(-getpgrp(), SIGKILL);
+    _exit(1);
+}
+
+/* The guard: leads the program's process group and waits for it, ending
+ * as the program ended (its status, or its signal).  Its parent's death
+ * (a `kill -9` of dapt in thread mode, of the worker in process mode)
+ * kills the group: nothing outlives dapt. */
+static void guard(pid_t program)
+{
+    int ws = 0;
+    while (waitpid(program, &ws, 0) < 0) {
+        if (errno != EINTR)
+            _exit(127);
+    }
+    if (WIFEXITED(ws))
+        _exit(WEXITSTATUS(ws));
+    int sig = WTERMSIG(ws);
+    signal(SIGHUP, SIG_IGN); /* what follows is not the parent's death */
+    signal(sig, SIG_DFL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls.  The
+ * child is the guard (above); the program is its child. */
+static void child_exec(const command *cmd, pid_t parent, int in, int out, int status)
 {
     if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0) {
         int err = errno;
         (void)!write(status, &err, sizeof err);
         _exit(127);
     }
-    /* a worker may ignore or block signals; the program starts clean */
-    signal(SIGPIPE, SIG_DFL);
+    /* its own process group: what the program starts is stopped with it */
+    setpgid(0, 0);
+    /* a worker may ignore, catch or block signals; the guard and the
+     * program start clean (a handler of dapt's must not run in the guard,
+     * which does not exec: libuv's would tell dapt it got the signal) */
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = guard_orphaned;
+    sigaction(SIGHUP, &sa, NULL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execvp(cmd->argv[0], cmd->argv);
+    prctl(PR_SET_PDEATHSIG, SIGHUP);
+    if (getppid() != parent)
+        guard_orphaned(SIGHUP); /* it died before we asked */
+    pid_t program = fork();
+    if (program == 0) {
+        signal(SIGHUP, SIG_DFL);
+        execvp(cmd->argv[0], cmd->argv);
+    }
     int err = errno;
-    (void)!write(status, &err, sizeof err);
-    _exit(127);
+    if (program < 0 || program == 0) {
+        (void)!write(status, &err, sizeof err);
+        _exit(127);
+    }
+    /* the guard holds neither the program's output nor its exec status */
+    close(status);
+    close(STDIN_FILENO);
+    close(STDOUT_FILENO);
+    guard(program);
 }
 
 typedef struct buffer {
@@ -197,17 +256,28 @@ static int wait_child(pid_t pid)
     return ws;
 }
 
-/* Stop a program the stage no longer waits for: TERM, then KILL. */
+/* What the program left running in its process group (a command put in
+ * the background) ends with it.  The group's id cannot be reused while a
+ * member lives, even after the program itself was reaped. */
+static void kill_group(pid_t pid)
+{
+    kill(-pid, SIGKILL);
+}
+
+/* Stop a program the stage no longer waits for, with its process group:
+ * TERM, then KILL. */
 static void stop_child(pid_t pid)
 {
-    kill(pid, SIGTERM);
+    kill(-pid, SIGTERM);
     for (int waited = 0; waited < TERM_GRACE_MS; waited += 10) {
-        if (waitpid(pid, NULL, WNOHANG) == pid)
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
+            kill_group(pid);
             return;
+        }
         struct timespec ts = {0, 10000000L};
         nanosleep(&ts, NULL);
     }
-    kill(pid, SIGKILL);
+    kill_group(pid);
     wait_child(pid);
 }
 
@@ -244,6 +314,7 @@ static int collect(dapt_ctx *ctx, pid_t pid, int fd, buffer *out, int *wait_stat
         }
     }
     *wait_status = wait_child(pid);
+    kill_group(pid);
     return 0;
 }
 
@@ -325,10 +396,13 @@ static int run(dapt_ctx *ctx, const command *cmd, json_t *input, int *wait_statu
         return -1;
     }
     fflush(NULL); /* buffered output must not be written twice */
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        child_exec(cmd, in, pipe_out[1], pipe_status[1]);
+        child_exec(cmd, parent, in, pipe_out[1], pipe_status[1]);
     int fork_err = errno;
+    if (pid > 0)
+        setpgid(pid, pid); /* also here: no race with a kill of the group */
     close(in);
     close(pipe_out[1]);
     close(pipe_status[1]);

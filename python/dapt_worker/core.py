@@ -1060,10 +1060,27 @@ def run(fd):
     else:
         sys.meta_path.insert(0, _LoggingHook(w))
     try:
-        return w.main()
+        rc = w.main()
     except ProtocolError as e:
         w.say(str(e))
         return 1
     finally:
         sys.stdout = w.real_stdout
         sys.stderr = w.real_stderr
+    if rc == 0:
+        _end_group()
+    return rc
+
+
+def _end_group():
+    """At EOF (the run is over, or the engine died): what the stages left
+    running ends with us.  The engine starts each worker as the leader of
+    its own process group; that group goes, we with it."""
+    if os.getpgrp() != os.getpid():
+        return  # not started by the engine: our group is not ours
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except Exception:
+            pass
+    os.killpg(os.getpid(), _signal.SIGKILL)

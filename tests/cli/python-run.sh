@@ -283,4 +283,36 @@ YAML
         "[$m] ... named like a C worker's death"
 done
 
+# What a Python stage starts does not outlive the run, nor a `kill -9` of
+# dapt: each sleep's length is its marker.
+ws children
+mark=$$$(date +%N | cut -c1-5)
+left_of() { pgrep -f "sleep $1" >/dev/null 2>&1; }
+gone() {
+    for _ in 1 2 3 4 5 6 7 8 9 10; do left_of "$1" || return 0; sleep 0.2; done
+    pkill -KILL -f "sleep $1" 2>/dev/null
+    return 1
+}
+n_mark=0
+for m in processes threads; do
+    mode $m
+    n_mark=$((n_mark + 1)); bg="31$n_mark.$mark"
+    printf 'name: pbg\nstages:\n  - {name: s, target: %s.spawn, args: {seconds: "%s"}}\n' "$P" "$bg" >pbg.yaml
+    expect_exit 0 "[$m] a Python stage leaves a program running" "$DAPT" run pbg.yaml
+    check "[$m] ... it does not outlive the run" gone "$bg"
+    n_mark=$((n_mark + 1)); left="31$n_mark.$mark"
+    n_mark=$((n_mark + 1)); k9="31$n_mark.$mark"
+    printf 'name: pk9\nstages:\n  - {name: a, target: %s.spawn, args: {seconds: "%s"}}\n  - {name: b, target: %s.spawn, depends_on: [a], args: {seconds: "%s", wait: true}}\n' \
+        "$P" "$left" "$P" "$k9" >pk9.yaml
+    "$DAPT" run pk9.yaml >/dev/null 2>"$TMP/k9.err" &
+    pid=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25; do left_of "$k9" && break; sleep 0.2; done
+    check "[$m] a Python stage runs a program after another left one" left_of "$k9"
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    sed 's/^/# /' "$TMP/k9.err" | tail -5
+    check "[$m] kill -9 of dapt: the Python stage's program is gone within 2 s" gone "$k9"
+    check "[$m] ... and the one an earlier stage left" gone "$left"
+done
+
 done_testing

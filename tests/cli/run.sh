@@ -745,6 +745,95 @@ if runs_wired; then
     jtrue "[threads] ... and its run is found interrupted" "$TMP/runs.json" \
         "len(d) == 1 and d[0]['state'] == 'interrupted'"
 fi
+# ... and one that crashes, or calls exit(3), after another stage finished:
+# that stage's end and its log were written before the next one started
+cat >crash2.yaml <<'YAML'
+name: crash2
+stages:
+  - {name: first, target: dapt.shell, args: {argv: "echo line-of-first >&2", shell: true}}
+  - {name: boom, target: dapt.crash, depends_on: [first]}
+YAML
+expect_exit 139 "[threads] a stage crashes after another finished" "$DAPT" run crash2.yaml
+if runs_wired; then
+    id=$(run_id "$TMP/err")
+    "$DAPT" runs show "$id" --json >"$TMP/show.json" 2>&1
+    jtrue "[threads] ... the run is interrupted, the stage before finished" "$TMP/show.json" \
+        "d['state'] == 'interrupted' and d['stages'][0]['state'] == 'finished'"
+    "$DAPT" runs logs "$id" >"$TMP/logs" 2>&1
+    contains "$TMP/logs" "line-of-first" "[threads] ... with its log"
+fi
+if [ $have_probe = 1 ]; then
+    cat >exit3.yaml <<'YAML'
+name: exit3
+stages:
+  - {name: first, target: dapt.echo, args: {v: 1}}
+  - {name: quit, target: probe.exit, depends_on: [first]}
+YAML
+    expect_exit 3 "[threads] a stage calls exit(3): dapt exits 3 (documented)" "$DAPT" run exit3.yaml
+    if runs_wired; then
+        id=$(run_id "$TMP/err")
+        "$DAPT" runs show "$id" --json >"$TMP/show.json" 2>&1
+        jtrue "[threads] ... the run is interrupted, the stage before finished" "$TMP/show.json" \
+            "d['state'] == 'interrupted' and d['stages'][0]['state'] == 'finished'"
+    fi
+else
+    skip_probe "[threads] a stage calls exit(3)"
+fi
+no_mode
+
+# ------------------------------------------------------------------
+# What a stage starts does not outlive it: a program dapt.shell put in
+# the background, one it was running at a timeout, one a C stage left (a
+# child or a daemon: process mode), and all of them after a `kill -9` of
+# dapt.  Each sleep has a length no other process has: its marker.
+# ------------------------------------------------------------------
+
+ws children
+mark=$$$(date +%N | cut -c1-5)
+left_of() { pgrep -f "sleep $1" >/dev/null 2>&1; }
+# gone MARKER: no process with that marker is left within 2 s
+gone() {
+    for _ in 1 2 3 4 5 6 7 8 9 10; do left_of "$1" || return 0; sleep 0.2; done
+    pkill -KILL -f "sleep $1" 2>/dev/null
+    return 1
+}
+n_mark=0
+for m in processes threads; do
+    mode $m
+    n_mark=$((n_mark + 1)); bg="30$n_mark.$mark"
+    printf 'name: bg\nstages:\n  - {name: bg, target: dapt.shell, args: {argv: "sleep %s >/dev/null 2>&1 & echo started", shell: true}}\n' "$bg" >bg.yaml
+    expect_exit 0 "[$m] a shell command that puts a program in the background" "$DAPT" run bg.yaml
+    check "[$m] ... the program does not outlive the stage" gone "$bg"
+    n_mark=$((n_mark + 1)); to="30$n_mark.$mark"
+    printf 'name: to\nstages:\n  - {name: to, target: dapt.shell, timeout: 500ms, args: {argv: "sleep %s; echo x", shell: true}}\n' "$to" >to.yaml
+    expect_exit 1 "[$m] dapt.shell times out" "$DAPT" run to.yaml
+    check "[$m] ... and the shell's child is stopped with it" gone "$to"
+    n_mark=$((n_mark + 1)); k9="30$n_mark.$mark"
+    printf 'name: k9\nstages:\n  - {name: k9, target: dapt.shell, args: {argv: "sleep %s; echo x", shell: true}}\n' "$k9" >k9.yaml
+    "$DAPT" run k9.yaml >/dev/null 2>&1 &
+    pid=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do left_of "$k9" && break; sleep 0.2; done
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    check "[$m] kill -9 of dapt: its stage's program is gone within 2 s" gone "$k9"
+done
+mode processes
+if [ $have_probe = 1 ]; then
+    n_mark=$((n_mark + 1)); ch="30$n_mark.$mark"
+    n_mark=$((n_mark + 1)); dm="30$n_mark.$mark"
+    cat >spawn.yaml <<YAML
+name: spawn
+stages:
+  - {name: child, target: probe.spawn, args: {seconds: "$ch"}}
+  - {name: daemon, target: probe.spawn, args: {seconds: "$dm", daemon: true}}
+  - {name: after, target: dapt.sleep, depends_on: [child, daemon], args: {seconds: 0.3}}
+YAML
+    expect_exit 0 "[processes] C stages that leave a child and a daemon" "$DAPT" run spawn.yaml
+    check "[processes] ... the child does not outlive its stage" gone "$ch"
+    check "[processes] ... nor the daemon" gone "$dm"
+else
+    skip_probe "[processes] C stages that leave a child and a daemon"
+fi
 no_mode
 
 # ------------------------------------------------------------------

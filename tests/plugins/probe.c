@@ -3,10 +3,12 @@
  * report what the engine gave them, fail on their first attempt, log
  * across a sleep, or print to stdout.  Built as a third party would.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <dapt/plugin.h>
@@ -70,6 +72,34 @@ static json_t *stubborn(dapt_ctx *ctx, json_t *args, json_t *kwargs)
     return json_true();
 }
 
+/* Starts `sleep SECONDS` and returns without waiting: as a child of the
+ * stage, or (`daemon`) as a daemon in its own session, whose parent exits
+ * at once. */
+static json_t *spawn(dapt_ctx *ctx, json_t *args, json_t *kwargs)
+{
+    (void)ctx;
+    (void)args;
+    const char *seconds = json_string_value(json_object_get(kwargs, "seconds"));
+    int daemon = json_is_true(json_object_get(kwargs, "daemon"));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (daemon) {
+            setsid();
+            if (fork() != 0)
+                _exit(0);
+        }
+        execlp("sleep", "sleep", seconds ? seconds : "300", (char *)NULL);
+        _exit(127);
+    }
+    if (daemon && pid > 0)
+        waitpid(pid, NULL, 0);
+    return json_integer(pid);
+}
+
 /* Ends its process with exit(status) (default 3): a worker that exits. */
 static json_t *quit(dapt_ctx *ctx, json_t *args, json_t *kwargs)
 {
@@ -97,6 +127,11 @@ static const dapt_param print_params[] = {
     DAPT_PARAM("n", "integer", DAPT_OPTIONAL, "0", "The number to print."),
     DAPT_PARAM_END,
 };
+static const dapt_param spawn_params[] = {
+    DAPT_PARAM("seconds", "string", DAPT_OPTIONAL, "\"300\"", "What sleep is given."),
+    DAPT_PARAM("daemon", "boolean", DAPT_OPTIONAL, "false", "A daemon, not a child."),
+    DAPT_PARAM_END,
+};
 static const dapt_param stubborn_params[] = {
     DAPT_PARAM("seconds", "integer", DAPT_OPTIONAL, "5", "How long to sleep."),
     DAPT_PARAM_END,
@@ -109,6 +144,7 @@ static const dapt_target targets[] = {
     {.path = "nap", .fn = nap, .params = nap_params, .doc = "Logs around a sleep."},
     {.path = "print", .fn = print, .params = print_params, .doc = "Prints its item."},
     {.path = "exit", .fn = quit, .params = quit_params, .doc = "Exits its process."},
+    {.path = "spawn", .fn = spawn, .params = spawn_params, .doc = "Leaves a sleep running."},
     {.path = "stubborn", .fn = stubborn, .params = stubborn_params, .doc = "Ignores cancel."},
     DAPT_TARGET_END,
 };

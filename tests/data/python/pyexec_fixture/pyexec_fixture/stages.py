@@ -76,6 +76,16 @@ def open_box(box) -> int:
     return box.value * 2
 
 
+def spawn(*upstream, seconds: str = "300", wait: bool = False) -> int:
+    """Starts `sleep SECONDS`: left running, or (`wait`) waited for (what
+    stages before it returned is ignored)."""
+    import subprocess
+    if wait:
+        return subprocess.run(["sleep", seconds]).returncode
+    return subprocess.Popen(["sleep", seconds], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL).pid
+
+
 def exit_now(code: int = 3) -> None:
     os._exit(code)
 
