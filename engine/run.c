@@ -136,14 +136,6 @@ typedef struct retry_timer {
 struct run {
     uv_loop_t *loop;
     pthread_mutex_t lock;
-    /* Thread mode: a stage's end is in the store before another stage
-     * starts (a stage that crashes the process must not take the ends of
-     * the others with it).  A thread that ended a stage asks the loop for
-     * a barrier (store_asked) and waits for store_done to move; nothing is
-     * scheduled meanwhile (store_barrier). */
-    pthread_cond_t stored;
-    bool stage_ended, store_asked, store_barrier;
-    uint64_t store_done;
     uv_async_t async;
     bus *bus;
     run_info info;
@@ -648,8 +640,6 @@ static bool stage_has_more(const rstage *s)
  */
 static void schedule_pool(struct run *r, pool *p, task **next)
 {
-    if (r->store_barrier)
-        return; /* the thread writing a stage's end schedules after it */
     if (!pool_any_thread(p) && !on_loop(r)) {
         if (p->heap_len > 0 && !r->stopping)
             post_dispatch(r); /* the loop submits to a process pool */
@@ -812,7 +802,6 @@ static void stage_finished(struct run *r, size_t i)
     s->state = DAPT_STATE_FINISHED;
     s->finished_us = clock_now_us();
     post_event(r, DAPT_EVENT_STAGE, i, DAPT_STATE_FINISHED, NULL);
-    r->stage_ended = true;
     size_t n;
     const size_t *after = dapt_graph_dependents(r->graph, i, &n);
     for (size_t k = 0; k < n; k++)
@@ -849,7 +838,6 @@ static void stage_fail(struct run *r, size_t i, const char *fmt, ...)
     s->finished_us = clock_now_us();
     heap_remove(r, i);
     post_event(r, DAPT_EVENT_STAGE, i, s->state, s->error);
-    r->stage_ended = true;
     if (s->state == DAPT_STATE_FAILED && !r->stopping) {
         free(r->error);
         char *named = xasprintf("stage `%s`", s->def.name);
@@ -1045,32 +1033,6 @@ static void map_done(struct run *r, task *t)
     map_finish_if_done(r, i);
 }
 
-/* How long a thread waits for a stage's end to be written: the loop
- * answers in milliseconds; this only bounds a loop that is closing. */
-#define STORE_BARRIER_MS 2000
-
-/* A thread (not the loop) ended a stage: wait until the loop handed every
- * event so far to the store and the store wrote it (lock held; released
- * while waiting). */
-static void store_barrier(struct run *r)
-{
-    r->stage_ended = false;
-    if (r->store == NULL || on_loop(r) || r->finishing)
-        return;
-    r->store_barrier = true;
-    r->store_asked = true;
-    uint64_t want = r->store_done + 1;
-    flush_lines(r);
-    wake(r);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += STORE_BARRIER_MS / 1000;
-    while (r->store_done < want)
-        if (pthread_cond_timedwait(&r->stored, &r->lock, &until) != 0)
-            break;
-    r->store_barrier = false;
-}
-
 task *run_task_done(struct run *r, task *t, bool want_next)
 {
     pthread_mutex_lock(&r->lock);
@@ -1086,8 +1048,6 @@ task *run_task_done(struct run *r, task *t, bool want_next)
         map_done(r, t);
     if (!t->abandoned)
         run_task_free(t);
-    if (r->stage_ended)
-        store_barrier(r);
     task *next = NULL;
     schedule(r, from, want_next ? &next : NULL);
     if (r->running == NULL && next == NULL)
@@ -1245,19 +1205,6 @@ static void cache_record(struct run *r, size_t i)
         s->record = stage_record(s);
 }
 
-/* A thread waits for the events so far to be written (store_barrier),
- * and the queue is empty: they were handed to the store; flush it (loop
- * thread; lock held, released while the store writes). */
-static void store_answer(struct run *r)
-{
-    r->store_asked = false;
-    pthread_mutex_unlock(&r->lock);
-    store_flush(r->store);
-    pthread_mutex_lock(&r->lock);
-    r->store_done++;
-    pthread_cond_broadcast(&r->stored);
-}
-
 /* Hand queued events to the bus and arm queued timers (loop thread). */
 static void drain(struct run *r)
 {
@@ -1268,11 +1215,6 @@ static void drain(struct run *r)
         flush_lines(r);
         qentry *q = r->qhead;
         r->qhead = r->qtail = NULL;
-        if (q == NULL && r->store_asked) {
-            store_answer(r);
-            pthread_mutex_unlock(&r->lock);
-            continue;
-        }
         pthread_mutex_unlock(&r->lock);
         if (q == NULL)
             break;
@@ -2188,7 +2130,6 @@ static struct run *run_alloc(uv_loop_t *loop, const dapt_workflow *wf)
     struct run *r = xcalloc(1, sizeof *r);
     r->loop = loop;
     pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->stored, NULL);
     r->bus = bus_new();
     r->graph = dapt_graph_new(wf);
     r->n = wf->stage_count;
@@ -2260,7 +2201,6 @@ static void run_free_data(struct run *r)
         store_close(r->store);
     bus_free(r->bus);
     pthread_mutex_destroy(&r->lock);
-    pthread_cond_destroy(&r->stored);
     free(r);
 }
 

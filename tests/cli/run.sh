@@ -745,40 +745,6 @@ if runs_wired; then
     jtrue "[threads] ... and its run is found interrupted" "$TMP/runs.json" \
         "len(d) == 1 and d[0]['state'] == 'interrupted'"
 fi
-# ... and one that crashes, or calls exit(3), after another stage finished:
-# that stage's end and its log were written before the next one started
-cat >crash2.yaml <<'YAML'
-name: crash2
-stages:
-  - {name: first, target: dapt.shell, args: {argv: "echo line-of-first >&2", shell: true}}
-  - {name: boom, target: dapt.crash, depends_on: [first]}
-YAML
-expect_exit 139 "[threads] a stage crashes after another finished" "$DAPT" run crash2.yaml
-if runs_wired; then
-    id=$(run_id "$TMP/err")
-    "$DAPT" runs show "$id" --json >"$TMP/show.json" 2>&1
-    jtrue "[threads] ... the run is interrupted, the stage before finished" "$TMP/show.json" \
-        "d['state'] == 'interrupted' and d['stages'][0]['state'] == 'finished'"
-    "$DAPT" runs logs "$id" >"$TMP/logs" 2>&1
-    contains "$TMP/logs" "line-of-first" "[threads] ... with its log"
-fi
-if [ $have_probe = 1 ]; then
-    cat >exit3.yaml <<'YAML'
-name: exit3
-stages:
-  - {name: first, target: dapt.echo, args: {v: 1}}
-  - {name: quit, target: probe.exit, depends_on: [first]}
-YAML
-    expect_exit 3 "[threads] a stage calls exit(3): dapt exits 3 (documented)" "$DAPT" run exit3.yaml
-    if runs_wired; then
-        id=$(run_id "$TMP/err")
-        "$DAPT" runs show "$id" --json >"$TMP/show.json" 2>&1
-        jtrue "[threads] ... the run is interrupted, the stage before finished" "$TMP/show.json" \
-            "d['state'] == 'interrupted' and d['stages'][0]['state'] == 'finished'"
-    fi
-else
-    skip_probe "[threads] a stage calls exit(3)"
-fi
 no_mode
 
 # ------------------------------------------------------------------
