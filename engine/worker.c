@@ -202,7 +202,12 @@ static void kill_left(pid_t self, pid_t group)
  * whether there is anything (the common case: nothing, ECHILD). */
 static void reap_left(void)
 {
-    pid_t self = getpid(), group = getpgrp();
+    /* neither changes while the worker lives: asked once, not per call */
+    static pid_t self, group;
+    if (self == 0) {
+        self = getpid();
+        group = getpgrp();
+    }
     bool leader = group == self;
     for (int round = 0; round < REAP_ROUNDS; round++) {
         pid_t r = waitpid(-1, NULL, WNOHANG);
