@@ -26,7 +26,12 @@ int run_input_add(json_t *input, const char *kv, char **error)
         free(key);
         return -1;
     }
-    json_object_set_new(input, key, v);
+    /* jansson refuses a key that is not UTF-8 (and frees v) */
+    if (json_object_set_new(input, key, v) < 0) {
+        *error = xasprintf("--input %s: the key is not valid UTF-8", key);
+        free(key);
+        return -1;
+    }
     free(key);
     return 0;
 }
