@@ -71,42 +71,26 @@ static char *find_workflow(const char *arg)
 /* Input                                                               */
 /* ------------------------------------------------------------------ */
 
-/* K=V: V as JSON when it parses as JSON, else as a string. */
+/* --input K=V and --input-json: parsed by run-input.c (the fuzzer's too). */
 static int add_input(json_t *input, const char *kv)
 {
-    const char *eq = strchr(kv, '=');
-    if (eq == NULL || eq == kv) {
-        fprintf(stderr, "dapt: --input wants KEY=VALUE, not `%s`\n", kv);
+    char *error = NULL;
+    if (run_input_add(input, kv, &error) < 0) {
+        fprintf(stderr, "dapt: %s\n", error);
+        free(error);
         return -1;
     }
-    char *key = xstrndup(kv, (size_t)(eq - kv));
-    json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
-    if (v == NULL)
-        v = json_string(eq + 1);
-    if (v == NULL) {
-        fprintf(stderr, "dapt: --input %s: the value is not valid UTF-8\n", key);
-        free(key);
-        return -1;
-    }
-    json_object_set_new(input, key, v);
-    free(key);
     return 0;
 }
 
 static int add_input_json(json_t *input, const char *text)
 {
-    json_error_t jerr;
-    json_t *v = json_loads(text, 0, &jerr);
-    if (!json_is_object(v)) {
-        if (v == NULL)
-            fprintf(stderr, "dapt: --input-json:%d:%d: %s\n", jerr.line, jerr.column, jerr.text);
-        else
-            fprintf(stderr, "dapt: --input-json must be a JSON object like {\"n\": 3}\n");
-        json_decref(v);
+    char *error = NULL;
+    if (run_input_add_json(input, text, &error) < 0) {
+        fprintf(stderr, "dapt: %s\n", error);
+        free(error);
         return -1;
     }
-    json_object_update(input, v);
-    json_decref(v);
     return 0;
 }
 

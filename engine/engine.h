@@ -241,6 +241,15 @@ bool rule_operator(const char *name, size_t *min_args, size_t *max_args);
  * operators when none is near.  Caller frees. */
 char *rule_unknown_message(const char *name);
 
+/* run-input.c: a run's input from the command line, added to the object
+ * `input`.  run_input_add: `KEY=VALUE`, VALUE as JSON when it parses as
+ * JSON (any value), else as a string.  run_input_add_json: a JSON object,
+ * whose keys are added (a later key wins).  0, or -1 with *error (caller
+ * frees; the whole message without the "dapt: " prefix) and `input` as it
+ * was. */
+int run_input_add(json_t *input, const char *kv, char **error);
+int run_input_add_json(json_t *input, const char *text, char **error);
+
 
 /* plugin.c: one plugin file and its descriptor.  Shared by the scanner
  * child (discovery) and the workers (running stages). */

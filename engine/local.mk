@@ -17,6 +17,7 @@ libdapt_core_la_SOURCES = \
 	%reldir%/workflow.c \
 	%reldir%/config.c \
 	%reldir%/trigger.c \
+	%reldir%/run-input.c \
 	%reldir%/cron.c \
 	%reldir%/tzone.c \
 	%reldir%/triggers.c \

@@ -79,6 +79,9 @@ static void trigger_check_args(load_ctx *lc, const ynode *k, const ynode *args, 
                  (first->plain && strcmp(ynode_describe(first), "a string") != 0))
             load_error(lc, first->pos, "`var` takes a path like data.workflow, not %s",
                        ynode_describe(first));
+        /* the fallback, when a rule, is evaluated too (rule.c) */
+        if (n > 1 && args->items[1]->type == YNODE_MAP)
+            trigger_check_rule(lc, args->items[1], depth + 1);
         return;
     }
     for (size_t i = 0; i < n; i++) {

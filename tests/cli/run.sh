@@ -249,6 +249,9 @@ write_echo
 expect_exit 2 "--input without = is a usage error" "$DAPT" run q.yaml --input novalue
 contains "$TMP/err" "--input wants KEY=VALUE, not \`novalue\`" "says what --input wants"
 expect_exit 2 "--input without a value" "$DAPT" run q.yaml --input
+# found by fuzz-input: the key was dropped without a word
+expect_exit 2 "--input whose key is not UTF-8" "$DAPT" run q.yaml --input "$(printf '\377=1')"
+contains "$TMP/err" ": the key is not valid UTF-8" "says the key is not UTF-8"
 expect_exit 2 "--input-json that is not an object" "$DAPT" run q.yaml --input-json '[1, 2]'
 contains "$TMP/err" "--input-json must be a JSON object" "says it must be an object"
 expect_exit 2 "--input-json that is not JSON" "$DAPT" run q.yaml --input-json '{"a":'
