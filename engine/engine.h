@@ -955,6 +955,10 @@ extern const executor_ops exec_thread_ops;  /* exec-thread.c */
  * Reads frames from `fd` (a socketpair end), runs the calls they ask for,
  * answers.  Returns the exit status. */
 int worker_main(int fd);
+/* The exit status of a worker whose socket to the engine was closed
+ * under it (EBADF: a stage closed file descriptors it did not open), so
+ * that the engine can say so instead of "exited with status 1". */
+#define WORKER_EXIT_FD_CLOSED 71
 
 /* bus.c: one run's event subscribers, called in order on the loop thread. */
 typedef struct bus bus;

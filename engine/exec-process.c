@@ -159,6 +159,9 @@ static void push_task(task ***v, size_t *n, size_t *cap, task *t)
 /* "was killed by SIGSEGV (segmentation fault)", "exited with status 3" */
 static char *death_reason(int64_t status, int sig)
 {
+    if (sig == 0 && status == WORKER_EXIT_FD_CLOSED)
+        return xstrdup("lost its connection to the engine: its file descriptor 3 was closed "
+                       "under it (does the stage close file descriptors it did not open?)");
     if (sig == 0)
         return xasprintf("exited with status %lld", (long long)status);
     const char *abbrev = sigabbrev_np(sig);

@@ -73,6 +73,7 @@ typedef struct worker {
     wire_reader in;
     strbuf out;       /* frames not yet written */
     bool dead;        /* the engine is gone (write or read failed) */
+    bool fd_closed;   /* ...because the socket was closed under us (a stage) */
     run_info run;
     json_int_t id;    /* the call frame being served */
     int64_t spin_until; /* poll the socket until then before sleeping */
@@ -227,6 +228,7 @@ static void out_flush(worker *w)
 {
     if (w->out.len > 0 && !w->dead && wire_send(w->fd, w->out.buf, w->out.len) < 0) {
         fprintf(stderr, "dapt-worker: cannot write to the engine: %s\n", strerror(errno));
+        w->fd_closed = errno == EBADF || errno == ENOTSOCK;
         w->dead = true;
     }
     w->out.len = 0;
@@ -325,6 +327,7 @@ static int next_frame(worker *w, json_t **msg)
         }
         if (n < 0) {
             fprintf(stderr, "dapt-worker: cannot read from the engine: %s\n", strerror(errno));
+            w->fd_closed = errno == EBADF || errno == ENOTSOCK;
             return -1;
         }
     }
@@ -532,6 +535,8 @@ int worker_main(int fd)
     }
     if (w.dead)
         status = 1;
+    if (w.fd_closed)
+        status = WORKER_EXIT_FD_CLOSED;
     if (flushing)
         flusher_stop(flusher);
     reap_left();

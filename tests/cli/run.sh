@@ -855,6 +855,21 @@ lacks "$TMP/err" " started" "nothing ran"
 rm dapt.yaml
 
 # ------------------------------------------------------------------
+# A stage that closes the worker's socket is named as such
+# ------------------------------------------------------------------
+
+ws closefds
+if [ "$have_probe" = 1 ]; then
+    printf 'name: cf\nstages:\n  - {name: c, target: probe.close_fds}\n' >cf.yaml
+    expect_exit 1 "a stage that closes its worker's descriptors fails" \
+        env DAPT__SERVICES__COMPUTE__EXECUTOR__USE_PROCESSES=true "$DAPT" run cf.yaml
+    contains "$TMP/err" "lost its connection to the engine: its file descriptor 3 was closed under it" \
+        "... said so, not as exit status 1"
+else
+    skip_probe "a stage that closes its worker's descriptors"
+fi
+
+# ------------------------------------------------------------------
 # Configs: configs/*.yaml `kind: config`, matched to the workflow
 # ------------------------------------------------------------------
 

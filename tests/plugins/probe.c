@@ -100,6 +100,18 @@ static json_t *spawn(dapt_ctx *ctx, json_t *args, json_t *kwargs)
     return json_integer(pid);
 }
 
+/* Closes every file descriptor above stderr, as a careless daemonizing
+ * library does: in a worker process that is its socket to the engine. */
+static json_t *close_fds(dapt_ctx *ctx, json_t *args, json_t *kwargs)
+{
+    (void)ctx;
+    (void)args;
+    (void)kwargs;
+    for (int fd = 3; fd < 1024; fd++)
+        close(fd);
+    return json_true();
+}
+
 /* Ends its process with exit(status) (default 3): a worker that exits. */
 static json_t *quit(dapt_ctx *ctx, json_t *args, json_t *kwargs)
 {
@@ -144,6 +156,7 @@ static const dapt_target targets[] = {
     {.path = "nap", .fn = nap, .params = nap_params, .doc = "Logs around a sleep."},
     {.path = "print", .fn = print, .params = print_params, .doc = "Prints its item."},
     {.path = "exit", .fn = quit, .params = quit_params, .doc = "Exits its process."},
+    {.path = "close_fds", .fn = close_fds, .doc = "Closes every descriptor above stderr."},
     {.path = "spawn", .fn = spawn, .params = spawn_params, .doc = "Leaves a sleep running."},
     {.path = "stubborn", .fn = stubborn, .params = stubborn_params, .doc = "Ignores cancel."},
     DAPT_TARGET_END,
