@@ -67,15 +67,7 @@ static char *read_fd(int fd)
 {
     strbuf sb = {0};
     strbuf_puts(&sb, "");
-    char buf[8192];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        strbuf_add(&sb, buf, (size_t)n);
-    }
+    fs_read_fd(fd, &sb, 0);
     return strbuf_detach(&sb);
 }
 

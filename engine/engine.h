@@ -301,6 +301,10 @@ bool plugin_path_valid(const char *path);
  * broken and a new child takes the rest.  Returns 0, or -1 with *error
  * when no child could be started at all. */
 int plugin_scan(dapt_plugin_info *infos, size_t count, int timeout_ms, char **error);
+/* In a scanner child (either runtime's): default signal actions (a crash
+ * must end it by its signal), nothing blocked, no core file, killed with
+ * its parent.  false when the parent is gone already. */
+bool plugin_scan_child_plain(pid_t parent);
 
 /* registry.c: add a copy of a plugin described elsewhere (a test's own),
  * after every other: broken as shadowed when its name is taken. */
@@ -374,6 +378,10 @@ int fs_mkdir_p(const char *path, mode_t mode);
 int fs_refuse_symlink(const char *path, char **error);
 /* write() all of it, again after EINTR and short writes; 0 or -1/errno. */
 int fs_write_all(int fd, const void *data, size_t n);
+/* Read `fd` to its end (EINTR retried) into `out`, keeping at most `max`
+ * bytes of it (0: all): a child's output, say, read to EOF whatever its
+ * size. */
+void fs_read_fd(int fd, strbuf *out, size_t max);
 /* Write a file so that a crash leaves the old one or the new one, never
  * half: a hidden temporary file beside it with `mode`, fsync, rename (or
  * with `replace` false, link: an existing file is never overwritten and

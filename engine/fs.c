@@ -311,3 +311,19 @@ char *fs_untrusted_path(const char *what, const char *path, uid_t euid)
     free(abs);
     return reason;
 }
+
+void fs_read_fd(int fd, strbuf *out, size_t max)
+{
+    char buf[8192];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        size_t keep = (size_t)n;
+        if (max > 0)
+            keep = out->len >= max ? 0 : (max - out->len < keep ? max - out->len : keep);
+        strbuf_add(out, buf, keep);
+    }
+}

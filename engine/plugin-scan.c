@@ -258,6 +258,15 @@ static void child_setup(pid_t parent)
         if (null > STDERR_FILENO)
             close(null);
     }
+    if (!plugin_scan_child_plain(parent))
+        _exit(EXIT_FAILURE);
+#ifdef __GLIBC__
+    on_exit(child_on_exit, NULL);
+#endif
+}
+
+bool plugin_scan_child_plain(pid_t parent)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
@@ -272,11 +281,10 @@ static void child_setup(pid_t parent)
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) /* it died before we asked */
-        _exit(EXIT_FAILURE);
+        return false;
 #endif
-#ifdef __GLIBC__
-    on_exit(child_on_exit, NULL);
-#endif
+    (void)parent;
+    return true;
 }
 
 /* Write all of `sb` and empty it; a broken pipe means the parent is gone. */

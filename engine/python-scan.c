@@ -20,13 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include "engine.h"
 
@@ -102,22 +98,8 @@ static _Noreturn void child_exec(const scan *sc, int in, int err, int ans, pid_t
     dup2(err, 2);
     dup2(ans, 3);
     setpgid(0, 0);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++)
-        sigaction(sig, &sa, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    struct rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
-#ifdef __linux__
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
+    if (!plugin_scan_child_plain(parent))
         _exit(126);
-#endif
-    (void)parent;
     execl(sc->env->executable, sc->env->executable, "-I", sc->script, (char *)NULL);
     dprintf(2, "cannot run %s: %s\n", sc->env->executable, strerror(errno));
     _exit(127);

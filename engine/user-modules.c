@@ -237,19 +237,7 @@ static char **compiler_environ(void)
     return env;
 }
 
-static void read_all(int fd, strbuf *out)
-{
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        if (out->len < OUTPUT_MAX)
-            strbuf_add(out, buf, (size_t)n);
-    }
-}
+
 
 /*
  * Run argv (no shell), its stdout and stderr into *output.  *status is the
@@ -297,7 +285,7 @@ static int run_compiler(char *const *argv, strbuf *output, int *status, char **e
         *error = xasprintf("cannot start the compiler: %s", strerror(fork_errno));
         return -1;
     }
-    read_all(out[0], output);
+    fs_read_fd(out[0], output, OUTPUT_MAX);
     close(out[0]);
     int exec_errno = 0;
     ssize_t got;
